@@ -1,0 +1,69 @@
+#pragma once
+
+#include <provisioning/sdk/json.h>
+
+#include <CLI/CLI.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host.h"
+
+namespace provisioning::cli {
+
+namespace json = boost::json;
+
+// Options shared by every command; they may appear before or after the subcommand.
+struct GlobalOptions {
+  std::optional<std::string> workspace;
+  std::string output = "table";  // table or json
+  bool yes = false;
+  bool check = false;
+  bool wait = false;
+  bool verbose = false;
+  std::vector<std::string> servers;  // --server, repeatable
+  std::string provider;
+  std::string zone;
+  std::vector<std::string> settings;  // --set key=value
+};
+
+// The work a parsed command does once the host is open.
+using CommandAction = std::function<int(host::Host& host)>;
+
+// Collects the action chosen by the parser. Commands that need no workspace (version,
+// workspace init) set `standalone` instead of `action`.
+struct Invocation {
+  GlobalOptions options;
+  CommandAction action;
+  std::function<int()> standalone;
+};
+
+// Registration of each command group on the parser.
+void add_server_commands(CLI::App& app, Invocation& invocation);
+void add_taskserv_commands(CLI::App& app, Invocation& invocation);
+void add_cluster_commands(CLI::App& app, Invocation& invocation);
+void add_plugin_commands(CLI::App& app, Invocation& invocation);
+void add_path_commands(CLI::App& app, Invocation& invocation);
+void add_config_commands(CLI::App& app, Invocation& invocation);
+void add_workspace_commands(CLI::App& app, Invocation& invocation);
+
+// Output helpers.
+bool json_output(const GlobalOptions& options);
+void print_json(const json::value& value);
+std::string pretty_json(const json::value& value);
+
+// Prints rows as a table with a header line; each row has one cell per column.
+void print_table(const std::vector<std::string>& columns,
+                 const std::vector<std::vector<std::string>>& rows);
+
+// Returns a string field of a JSON object, or "" when absent.
+std::string field(const json::object& object, std::string_view key);
+
+// Asks for confirmation of a destructive action unless --yes was given. Without --yes
+// and without a terminal on standard input, throws sdk::Error (kInvalidArgument) saying
+// to pass --yes.
+void confirm(const GlobalOptions& options, const std::string& question);
+
+}  // namespace provisioning::cli

@@ -1,0 +1,99 @@
+#include <iostream>
+
+#include "cli/cli.h"
+#include "clusters.h"
+
+namespace provisioning::cli {
+namespace {
+
+struct Services {
+  explicit Services(host::Host& host)
+      : servers(host), taskservs(host, servers), clusters(host, servers, taskservs) {}
+  host::ServerService servers;
+  host::TaskservService taskservs;
+  host::ClusterService clusters;
+};
+
+void report_progress(const GlobalOptions& options, host::ClusterService& clusters) {
+  if (json_output(options)) return;
+  clusters.set_progress([](const std::string& line) { std::cout << line << '\n' << std::flush; });
+}
+
+void add_create(CLI::App& cluster, Invocation& invocation) {
+  auto name = std::make_shared<std::string>();
+  auto* create = cluster.add_subcommand("create", "Create a cluster from clusters/<name>.toml");
+  create->add_option("name", *name, "Cluster name, such as buildkit")->required();
+  create->callback([&invocation, name] {
+    invocation.action = [&invocation, name](host::Host& host) {
+      const GlobalOptions& options = invocation.options;
+      Services services(host);
+      report_progress(options, services.clusters);
+      json::object record = services.clusters.create(*name, options.check);
+      if (json_output(options))
+        print_json(record);
+      else
+        std::cout << "cluster " << *name << ": " << field(record, "status") << '\n';
+      return 0;
+    };
+  });
+}
+
+void add_list(CLI::App& cluster, Invocation& invocation) {
+  auto* list = cluster.add_subcommand("list", "List clusters");
+  list->callback([&invocation] {
+    invocation.action = [&invocation](host::Host& host) {
+      const GlobalOptions& options = invocation.options;
+      Services services(host);
+      auto records = services.clusters.list();
+      if (json_output(options)) {
+        json::array array;
+        for (const auto& record : records) array.push_back(record);
+        print_json(array);
+        return 0;
+      }
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& record : records) {
+        std::string servers;
+        for (const auto& item : record.at("servers").as_array()) {
+          servers += (servers.empty() ? "" : ",") + std::string(item.as_string());
+        }
+        rows.push_back(
+            {field(record, "name"), field(record, "status"), servers, field(record, "created_at")});
+      }
+      print_table({"CLUSTER", "STATUS", "SERVERS", "CREATED"}, rows);
+      return 0;
+    };
+  });
+}
+
+void add_delete(CLI::App& cluster, Invocation& invocation) {
+  auto name = std::make_shared<std::string>();
+  auto* remove = cluster.add_subcommand("delete", "Delete a cluster and its servers");
+  remove->add_option("name", *name, "Cluster name")->required();
+  remove->callback([&invocation, name] {
+    invocation.action = [&invocation, name](host::Host& host) {
+      const GlobalOptions& options = invocation.options;
+      Services services(host);
+      confirm(options, "Delete cluster '" + *name + "' and all of its servers?");
+      report_progress(options, services.clusters);
+      json::object record = services.clusters.remove(*name, options.check);
+      if (json_output(options))
+        print_json(record);
+      else
+        std::cout << "cluster " << *name << ": " << field(record, "status") << '\n';
+      return 0;
+    };
+  });
+}
+
+}  // namespace
+
+void add_cluster_commands(CLI::App& app, Invocation& invocation) {
+  auto* cluster = app.add_subcommand("cluster", "Create, list and delete clusters");
+  cluster->require_subcommand(1);
+  add_create(*cluster, invocation);
+  add_list(*cluster, invocation);
+  add_delete(*cluster, invocation);
+}
+
+}  // namespace provisioning::cli

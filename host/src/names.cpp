@@ -1,0 +1,117 @@
+#include "names.h"
+
+#include <provisioning/sdk/error.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <random>
+
+#include "config.h"
+
+namespace provisioning::host {
+namespace {
+
+bool is_label_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+}
+
+[[noreturn]] void throw_invalid_name(std::string_view name, std::string_view rule) {
+  throw sdk::Error::invalid_argument(
+      "invalid server name '" + std::string(name) + "': " + std::string(rule) +
+      "; use a host name such as 'web-01' (lower-case letters, digits and hyphens)");
+}
+
+void validate_label(std::string_view name, std::string_view label) {
+  if (label.empty()) throw_invalid_name(name, "empty label between dots");
+  if (label.size() > 63) throw_invalid_name(name, "a label is longer than 63 characters");
+  if (label.front() == '-' || label.back() == '-') {
+    throw_invalid_name(name, "a label starts or ends with a hyphen");
+  }
+  for (char c : label) {
+    if (c >= 'A' && c <= 'Z') throw_invalid_name(name, "upper-case letters are not allowed");
+    if (!is_label_char(c)) {
+      throw_invalid_name(name, "character '" + std::string(1, c) + "' is not allowed");
+    }
+  }
+}
+
+std::string normalize_plan(std::string_view plan) {
+  std::string normalized;
+  for (char c : plan) {
+    if (c == ' ' || c == '\t') continue;
+    normalized += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return normalized;
+}
+
+}  // namespace
+
+void validate_server_name(std::string_view name) {
+  if (name.empty()) throw_invalid_name(name, "the name is empty");
+  if (name.size() > 253) throw_invalid_name(name, "longer than 253 characters");
+  std::size_t start = 0;
+  while (true) {
+    std::size_t dot = name.find('.', start);
+    validate_label(name, name.substr(start, dot == std::string_view::npos ? dot : dot - start));
+    if (dot == std::string_view::npos) break;
+    start = dot + 1;
+  }
+}
+
+std::string resolve_plan(std::string_view typed, const std::vector<sdk::Plan>& plans,
+                         std::string_view provider) {
+  std::string wanted = normalize_plan(typed);
+  std::vector<std::string> names;
+  for (const sdk::Plan& plan : plans) {
+    if (normalize_plan(plan.name) == wanted) return plan.name;
+    names.push_back(plan.name);
+  }
+  // Rank every plan by closeness, so the message suggests the nearest ones first.
+  std::vector<std::string> nearest;
+  std::vector<std::string> remaining = names;
+  while (!remaining.empty() && nearest.size() < 3) {
+    std::string best = closest_match(typed, remaining);
+    if (best.empty()) break;
+    nearest.push_back(best);
+    remaining.erase(std::find(remaining.begin(), remaining.end(), best));
+  }
+  std::string message =
+      "unknown plan '" + std::string(typed) + "' for provider '" + std::string(provider) + "'";
+  if (!nearest.empty()) {
+    message += "; nearest valid plans:";
+    for (const auto& name : nearest) message += " " + name;
+  }
+  message += "; run 'provisioning server plans' to list all";
+  throw sdk::Error::invalid_argument(message);
+}
+
+std::string utc_timestamp() {
+  auto now = std::chrono::system_clock::now();
+  auto seconds = std::chrono::floor<std::chrono::seconds>(now);
+  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now - seconds).count();
+  std::time_t time = std::chrono::system_clock::to_time_t(seconds);
+  std::tm utc{};
+  gmtime_r(&time, &utc);
+  char buffer[96];
+  std::snprintf(buffer, sizeof(buffer), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(millis));
+  return buffer;
+}
+
+std::string generate_uuid() {
+  thread_local std::mt19937_64 generator{std::random_device{}()};
+  std::uint64_t high = generator();
+  std::uint64_t low = generator();
+  high = (high & 0xFFFFFFFFFFFF0FFFULL) | 0x0000000000004000ULL;  // version 4
+  low = (low & 0x3FFFFFFFFFFFFFFFULL) | 0x8000000000000000ULL;    // RFC 4122 variant
+  char buffer[37];
+  std::snprintf(buffer, sizeof(buffer), "%08x-%04x-%04x-%04x-%012llx",
+                static_cast<unsigned>(high >> 32), static_cast<unsigned>((high >> 16) & 0xFFFF),
+                static_cast<unsigned>(high & 0xFFFF), static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xFFFFFFFFFFFFULL));
+  return buffer;
+}
+
+}  // namespace provisioning::host

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "plugin_manifest.h"
+
+namespace provisioning::host {
+
+// Where a plugin was found, from most to least specific. On a name clash the more
+// specific layer wins.
+enum class PluginLayer { kWorkspace, kExtensionsPath, kUser, kCore };
+
+// Returns "workspace", "extensions-path", "user" or "core".
+const char* to_string(PluginLayer layer);
+
+// A directory searched for plugins; plugins of kind K are in <path>/<K>/*.so.
+struct SearchDirectory {
+  PluginLayer layer;
+  std::filesystem::path path;
+};
+
+// One plugin file found during discovery.
+struct PluginCandidate {
+  sdk::PluginKind kind = sdk::PluginKind::kProvider;
+  std::string name;  // from the manifest; the file name without ".so" when unreadable
+  std::filesystem::path file;
+  PluginLayer layer = PluginLayer::kCore;
+  std::optional<PluginManifest> manifest;
+  std::string problem;  // why the plugin cannot be used; empty when it can
+
+  bool usable() const { return problem.empty(); }
+};
+
+// The plugin in force for one kind and name, and the ones it shadows.
+struct PluginEntry {
+  PluginCandidate active;
+  std::vector<PluginCandidate> shadowed;
+};
+
+// All plugins found in the search directories, read from their manifests without
+// loading any of them.
+class PluginCatalog {
+ public:
+  // Scans every directory. Unreadable files, manifests of another kind or SDK ABI
+  // version and duplicates within one layer are recorded as problems, never thrown.
+  static PluginCatalog discover(const std::vector<SearchDirectory>& directories);
+
+  // Usable plugins in force, sorted by kind then name; all kinds when `kind` is empty.
+  std::vector<const PluginEntry*> entries(std::optional<sdk::PluginKind> kind = {}) const;
+
+  const PluginEntry* find(sdk::PluginKind kind, std::string_view name) const;
+
+  // Every candidate of that kind and name, usable or not, in search order.
+  std::vector<PluginCandidate> candidates(sdk::PluginKind kind, std::string_view name) const;
+
+  // Files that cannot be used, with the reason.
+  std::vector<PluginCandidate> problems() const;
+
+  // Names of usable plugins of `kind`, sorted.
+  std::vector<std::string> names(sdk::PluginKind kind) const;
+
+  const std::vector<SearchDirectory>& directories() const { return directories_; }
+
+ private:
+  std::vector<SearchDirectory> directories_;
+  std::vector<PluginCandidate> all_;  // search order
+  std::vector<PluginEntry> entries_;  // sorted by kind, name
+};
+
+}  // namespace provisioning::host

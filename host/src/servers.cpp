@@ -1,0 +1,224 @@
+#include "servers.h"
+
+#include <provisioning/sdk/error.h>
+
+#include <thread>
+
+#include "logging.h"
+#include "names.h"
+
+namespace provisioning::host {
+namespace {
+
+json::object planned_record(const CreateServerRequest& request, const std::string& provider,
+                            const std::string& plan, const std::string& zone) {
+  std::string now = utc_timestamp();
+  json::object record;
+  record["id"] = generate_uuid();
+  record["name"] = request.name;
+  record["provider"] = provider;
+  record["provider_id"] = "";
+  record["plan"] = plan;
+  record["zone"] = zone;
+  record["status"] = "creating";
+  record["ip_address"] = "";
+  record["created_at"] = now;
+  record["updated_at"] = now;
+  record["metadata"] = request.metadata;
+  record["tags"] = request.tags;
+  return record;
+}
+
+void apply_provider_info(json::object& record, const sdk::ServerInfo& info) {
+  record["provider_id"] = info.id;
+  record["zone"] = info.zone;
+  record["status"] = sdk::to_string(info.state);
+  record["ip_address"] = info.ip_address;
+  record["updated_at"] = utc_timestamp();
+  json::object& metadata = record["metadata"].as_object();
+  if (!info.metadata.empty()) metadata["provider"] = info.metadata;
+}
+
+void validate_zone(const std::string& zone, const std::vector<sdk::Zone>& zones,
+                   const std::string& provider) {
+  if (zone == "auto") return;
+  std::string valid = "auto";
+  for (const sdk::Zone& candidate : zones) {
+    if (candidate.id == zone) return;
+    valid += ", " + candidate.id;
+  }
+  throw sdk::Error::invalid_argument("unknown zone '" + zone + "' for provider '" + provider +
+                                     "'; valid zones: " + valid);
+}
+
+bool matches(const json::object& record, const ServerFilter& filter) {
+  if (!filter.provider.empty() && record_string(record, "provider") != filter.provider) {
+    return false;
+  }
+  if (!filter.zone.empty() && record_string(record, "zone") != filter.zone) return false;
+  if (!filter.status.empty() && record_string(record, "status") != filter.status) return false;
+  return true;
+}
+
+}  // namespace
+
+std::string record_string(const json::object& record, std::string_view field) {
+  const json::value* value = record.if_contains(field);
+  if (value == nullptr || !value->is_string()) return {};
+  return std::string(value->get_string());
+}
+
+std::string ServerService::default_provider() const {
+  return host_.config().get_string("provider.default");
+}
+
+json::object ServerService::create(const CreateServerRequest& request) {
+  validate_server_name(request.name);
+  std::string provider_name = request.provider.empty() ? default_provider() : request.provider;
+  std::string zone =
+      request.zone.empty() ? host_.config().get_string("server.default_zone") : request.zone;
+  auto provider = host_.provider(provider_name);
+  auto catalog = provider.call("plans", [](sdk::Provider& p) { return p.plans(); });
+  std::string plan = resolve_plan(request.plan, catalog, provider_name);
+  auto zones = provider.call("zones", [](sdk::Provider& p) { return p.zones(); });
+  validate_zone(zone, zones, provider_name);
+
+  json::object record = planned_record(request, provider_name, plan, zone);
+  if (request.check) {
+    if (find(request.name)) {
+      throw sdk::Error::already_exists("server '" + request.name +
+                                       "' already exists; choose another name");
+    }
+    record["status"] = "planned";
+    return record;
+  }
+
+  record = reserve(record);
+  auto log = component_logger("host");
+  log->info("creating server '{}' (id {}) with provider '{}', plan {}, zone {}", request.name,
+            record_string(record, "id"), provider_name, plan, zone);
+  sdk::ServerSpec spec{request.name, plan, zone, request.metadata};
+  sdk::ServerInfo info;
+  try {
+    info = provider.call("create_server", [&](sdk::Provider& p) { return p.create_server(spec); });
+  } catch (const sdk::Error&) {
+    // Release the name: the provider created nothing we know of.
+    host_.storage().call("remove", [&](sdk::StorageBackend& s) {
+      return s.remove(sdk::kServers, record_string(record, "id"));
+    });
+    throw;
+  }
+  apply_provider_info(record, info);
+  host_.storage().call("put", [&](sdk::StorageBackend& s) {
+    s.put(sdk::kServers, record_string(record, "id"), record);
+  });
+  if (request.wait) record = wait_until_running(provider, record, request.wait_timeout);
+  log->info("server '{}' is {} at {}", request.name, record_string(record, "status"),
+            record_string(record, "ip_address"));
+  return record;
+}
+
+json::object ServerService::reserve(const json::object& record) {
+  std::string name = record_string(record, "name");
+  host_.storage().call("transaction", [&](sdk::StorageBackend& storage) {
+    storage.transaction([&](sdk::StorageView& view) {
+      auto existing = view.find(sdk::kServers, "name", name);
+      if (!existing.empty()) {
+        throw sdk::Error::already_exists("server '" + name + "' already exists (id " +
+                                         record_string(existing[0], "id") + ", status " +
+                                         record_string(existing[0], "status") +
+                                         "); choose another name or delete it first");
+      }
+      view.put(sdk::kServers, record_string(record, "id"), record);
+    });
+  });
+  return record;
+}
+
+json::object ServerService::wait_until_running(const PluginHandle<sdk::Provider>& provider,
+                                               json::object record, std::chrono::seconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string id = record_string(record, "provider_id");
+  while (record_string(record, "status") != "running") {
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw sdk::Error::unavailable("server '" + record_string(record, "name") + "' is still " +
+                                    record_string(record, "status") + " after " +
+                                    std::to_string(timeout.count()) +
+                                    " s; check it with 'provisioning server show'");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto info = provider.call("get_server", [&](sdk::Provider& p) { return p.get_server(id); });
+    if (!info) throw sdk::Error::not_found("provider lost server '" + id + "' while waiting");
+    apply_provider_info(record, *info);
+    host_.storage().call("put", [&](sdk::StorageBackend& s) {
+      s.put(sdk::kServers, record_string(record, "id"), record);
+    });
+  }
+  return record;
+}
+
+std::vector<json::object> ServerService::list(const ServerFilter& filter) {
+  std::vector<json::object> records;
+  host_.storage().call("for_each", [&](sdk::StorageBackend& storage) {
+    storage.for_each(sdk::kServers, [&](const std::string&, const json::object& record) {
+      if (matches(record, filter)) records.push_back(record);
+      return true;
+    });
+  });
+  std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
+    return record_string(a, "name") < record_string(b, "name");
+  });
+  return records;
+}
+
+std::optional<json::object> ServerService::find(const std::string& name) {
+  auto found = host_.storage().call("find", [&](sdk::StorageBackend& storage) {
+    return storage.find(sdk::kServers, "name", name);
+  });
+  if (found.empty()) return std::nullopt;
+  return found.front();
+}
+
+json::object ServerService::get(const std::string& name) {
+  if (auto record = find(name)) return *record;
+  std::vector<std::string> names;
+  for (const auto& record : list()) names.push_back(record_string(record, "name"));
+  std::string message =
+      "server '" + name + "' not found in workspace '" + host_.workspace().root().string() + "'";
+  std::string suggestion = closest_match(name, names);
+  if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+  message += "; run 'provisioning server list' to see all servers";
+  throw sdk::Error::not_found(message);
+}
+
+json::object ServerService::remove(const std::string& name, bool check) {
+  json::object record = get(name);
+  if (check) return record;
+  std::string provider_id = record_string(record, "provider_id");
+  if (!provider_id.empty()) {
+    auto provider = host_.provider(record_string(record, "provider"));
+    provider.call("delete_server", [&](sdk::Provider& p) { p.delete_server(provider_id); });
+  }
+  std::string id = record_string(record, "id");
+  host_.storage().call("transaction", [&](sdk::StorageBackend& storage) {
+    storage.transaction([&](sdk::StorageView& view) {
+      for (const auto& taskserv : view.find(sdk::kTaskservs, "server_id", id)) {
+        view.remove(sdk::kTaskservs, record_string(taskserv, "id"));
+      }
+      view.remove(sdk::kServers, id);
+    });
+  });
+  component_logger("host")->info("deleted server '{}' (id {})", name, id);
+  record["status"] = "deleted";
+  return record;
+}
+
+std::vector<sdk::Plan> ServerService::plans(const std::string& provider) {
+  return host_.provider(provider).call("plans", [](sdk::Provider& p) { return p.plans(); });
+}
+
+std::vector<sdk::Zone> ServerService::zones(const std::string& provider) {
+  return host_.provider(provider).call("zones", [](sdk::Provider& p) { return p.zones(); });
+}
+
+}  // namespace provisioning::host

@@ -1,0 +1,75 @@
+#pragma once
+
+#include <provisioning/sdk/json.h>
+#include <provisioning/sdk/provider.h>
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "host.h"
+
+namespace provisioning::host {
+
+struct CreateServerRequest {
+  std::string name;
+  std::string plan;
+  std::string zone;      // empty: server.default_zone
+  std::string provider;  // empty: provider.default
+  json::array tags;
+  json::object metadata;
+  bool check = false;  // validate and return the planned record without creating anything
+  bool wait = false;   // wait until the provider reports the server running
+  std::chrono::seconds wait_timeout{300};
+};
+
+struct ServerFilter {
+  std::string provider;
+  std::string zone;
+  std::string status;
+};
+
+// Creates, lists and deletes servers: the provider does the work and the storage backend
+// keeps the records ("servers" collection, keyed by a host-generated id).
+//
+// A record carries id, name, provider, provider_id, plan, zone, status, ip_address,
+// created_at, updated_at, metadata and tags. Names are unique in a workspace, also
+// across processes: creation first reserves the name in a storage transaction.
+class ServerService {
+ public:
+  explicit ServerService(Host& host) : host_(host) {}
+
+  // Returns the new record, or with request.check the record that would be created
+  // (status "planned"). Throws sdk::Error: kInvalidArgument for a bad name, plan or
+  // zone, kAlreadyExists for a name in use.
+  json::object create(const CreateServerRequest& request);
+
+  std::vector<json::object> list(const ServerFilter& filter = {});
+
+  // Throws sdk::Error (kNotFound) with a "did you mean" when a name is close.
+  json::object get(const std::string& name);
+
+  std::optional<json::object> find(const std::string& name);
+
+  // Deletes the server at its provider, then its record and its taskserv records.
+  // With `check`, returns the record without deleting anything.
+  json::object remove(const std::string& name, bool check = false);
+
+  std::vector<sdk::Plan> plans(const std::string& provider);
+  std::vector<sdk::Zone> zones(const std::string& provider);
+
+  std::string default_provider() const;
+
+ private:
+  json::object reserve(const json::object& record);
+  json::object wait_until_running(const PluginHandle<sdk::Provider>& provider, json::object record,
+                                  std::chrono::seconds timeout);
+
+  Host& host_;
+};
+
+// Returns the record's string field, or an empty string.
+std::string record_string(const json::object& record, std::string_view field);
+
+}  // namespace provisioning::host

@@ -1,0 +1,368 @@
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <provisioning/sdk/error.h>
+#include <provisioning/sdk/manifest.h>
+#include <provisioning/sdk/storage.h>
+#include <sqlite3.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace provisioning::plugins {
+namespace {
+
+namespace sdk = provisioning::sdk;
+namespace json = sdk::json;
+
+constexpr int kSchemaVersion = 1;
+constexpr std::int64_t kDefaultBusyTimeoutMs = 10000;
+constexpr std::chrono::milliseconds kOpenRetryPause{10};
+
+constexpr const char* kCreateSchema =
+    "CREATE TABLE IF NOT EXISTS records ("
+    " collection TEXT NOT NULL,"
+    " id TEXT NOT NULL,"
+    " data TEXT NOT NULL,"
+    " PRIMARY KEY (collection, id)"
+    ") WITHOUT ROWID";
+
+std::filesystem::path database_path(const sdk::PluginContext& context) {
+  const json::value* value = context.settings.if_contains("path");
+  if (value == nullptr) return context.state_dir / "state.db";
+  if (!value->is_string() || value->get_string().empty()) {
+    throw sdk::Error::invalid_argument(
+        "invalid setting plugins.storage.sqlite.path = " + json::serialize(*value) +
+        ": set it to a database file path, absolute or relative to the workspace");
+  }
+  std::filesystem::path path(std::string(value->get_string()));
+  return path.is_absolute() ? path : context.workspace / path;
+}
+
+std::int64_t busy_timeout_ms(const json::object& settings) {
+  const json::value* value = settings.if_contains("busy_timeout_ms");
+  if (value == nullptr) return kDefaultBusyTimeoutMs;
+  if (value->is_int64() && value->get_int64() > 0 && value->get_int64() <= INT32_MAX) {
+    return value->get_int64();
+  }
+  throw sdk::Error::invalid_argument(
+      "invalid setting plugins.storage.sqlite.busy_timeout_ms = " + json::serialize(*value) +
+      ": set it to a positive number of milliseconds");
+}
+
+std::string record_name(std::string_view collection, std::string_view id) {
+  return std::string(collection) + "/" + std::string(id);
+}
+
+void validate_collection(std::string_view collection) {
+  sdk::validate_record_key(collection, "id");  // any valid id: only the collection is checked
+}
+
+bool is_busy(const SQLite::Exception& error) {
+  int code = error.getErrorCode() & 0xff;
+  return code == SQLITE_BUSY || code == SQLITE_LOCKED;
+}
+
+// True when `field` can be spliced into a JSON path without quoting problems.
+bool is_plain_field(std::string_view field) {
+  if (field.empty()) return false;
+  for (char c : field) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '-';
+    if (!plain) return false;
+  }
+  return true;
+}
+
+// Stores every collection in one SQLite database file in WAL mode, one row per record.
+// Other processes may open the same file; SQLite's file locks serialize their writers
+// and busy_timeout_ms bounds the wait.
+//
+// Thread safety: the object owns one connection guarded by a recursive timed mutex, so
+// calls from several threads run one at a time. transaction() holds the mutex for the
+// whole body, and other threads wait for it up to busy_timeout_ms. The mutex is
+// recursive so that a visitor or a transaction body may call back into the backend on
+// the same thread.
+//
+// Durability: with synchronous=NORMAL in WAL mode, a commit survives a crash of the
+// process, but the most recent commits may roll back after a power failure or an
+// operating system crash (SQLite documentation of PRAGMA synchronous).
+class SqliteStorage final : public sdk::StorageBackend {
+ public:
+  explicit SqliteStorage(const sdk::PluginContext& context)
+      : path_(database_path(context)),
+        busy_timeout_(busy_timeout_ms(context.settings)),
+        log_(context.log) {
+    open_database();
+    log_->info("opened SQLite database '{}' (schema version {})", path_.string(), kSchemaVersion);
+  }
+
+  ~SqliteStorage() override { log_->debug("closing SQLite database '{}'", path_.string()); }
+
+  std::optional<json::object> get(std::string_view collection, std::string_view id) override {
+    sdk::validate_record_key(collection, id);
+    return guarded("reading record '" + record_name(collection, id) + "'",
+                   [&]() -> std::optional<json::object> {
+                     SQLite::Statement query(*database_,
+                                             "SELECT data FROM records"
+                                             " WHERE collection = ? AND id = ?");
+                     query.bind(1, std::string(collection));
+                     query.bind(2, std::string(id));
+                     if (!query.executeStep()) return std::nullopt;
+                     return parse_record(query.getColumn(0).getString(), collection, id);
+                   });
+  }
+
+  void put(std::string_view collection, std::string_view id, const json::object& record) override {
+    sdk::validate_record_key(collection, id);
+    guarded("writing record '" + record_name(collection, id) + "'", [&] {
+      SQLite::Statement statement(
+          *database_,
+          "INSERT INTO records (collection, id, data) VALUES (?, ?, ?)"
+          " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data");
+      statement.bind(1, std::string(collection));
+      statement.bind(2, std::string(id));
+      statement.bind(3, json::serialize(record));
+      statement.exec();
+    });
+  }
+
+  bool remove(std::string_view collection, std::string_view id) override {
+    sdk::validate_record_key(collection, id);
+    return guarded("removing record '" + record_name(collection, id) + "'", [&] {
+      SQLite::Statement statement(*database_,
+                                  "DELETE FROM records WHERE collection = ? AND id = ?");
+      statement.bind(1, std::string(collection));
+      statement.bind(2, std::string(id));
+      return statement.exec() > 0;
+    });
+  }
+
+  void for_each(std::string_view collection, const sdk::RecordVisitor& visit) override {
+    validate_collection(collection);
+    guarded("reading collection '" + std::string(collection) + "'", [&] {
+      SQLite::Statement query(*database_,
+                              "SELECT id, data FROM records WHERE collection = ? ORDER BY id");
+      query.bind(1, std::string(collection));
+      while (query.executeStep()) {
+        std::string id = query.getColumn(0).getString();
+        json::object record = parse_record(query.getColumn(1).getString(), collection, id);
+        if (!visit(id, record)) break;
+      }
+    });
+  }
+
+  std::vector<json::object> find(std::string_view collection, std::string_view field,
+                                 std::string_view value) override {
+    validate_collection(collection);
+    if (!is_plain_field(field)) return StorageView::find(collection, field, value);
+    return guarded("searching collection '" + std::string(collection) + "'", [&] {
+      SQLite::Statement query(*database_,
+                              "SELECT id, data FROM records WHERE collection = ?1"
+                              " AND json_type(data, '$.\"' || ?2 || '\"') = 'text'"
+                              " AND json_extract(data, '$.\"' || ?2 || '\"') = ?3"
+                              " ORDER BY id");
+      query.bind(1, std::string(collection));
+      query.bind(2, std::string(field));
+      query.bind(3, std::string(value));
+      std::vector<json::object> matches;
+      while (query.executeStep()) {
+        matches.push_back(parse_record(query.getColumn(1).getString(), collection,
+                                       query.getColumn(0).getString()));
+      }
+      return matches;
+    });
+  }
+
+  std::size_t count(std::string_view collection) override {
+    validate_collection(collection);
+    return guarded("counting collection '" + std::string(collection) + "'", [&] {
+      SQLite::Statement query(*database_, "SELECT COUNT(*) FROM records WHERE collection = ?");
+      query.bind(1, std::string(collection));
+      query.executeStep();
+      return static_cast<std::size_t>(query.getColumn(0).getInt64());
+    });
+  }
+
+  // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. The body gets this object as its view,
+  // so its reads see its own writes.
+  void transaction(const std::function<void(sdk::StorageView& view)>& body) override {
+    auto lock = lock_connection();
+    if (in_transaction_) {
+      throw sdk::Error::conflict("a transaction is already open on SQLite database '" +
+                                 path_.string() +
+                                 "': transactions do not nest, so use the view that the outer "
+                                 "transaction passed to its body");
+    }
+    guarded("starting a transaction", [&] { database_->exec("BEGIN IMMEDIATE"); });
+    in_transaction_ = true;
+    try {
+      body(*this);
+      guarded("committing a transaction", [&] { database_->exec("COMMIT"); });
+    } catch (...) {
+      roll_back();
+      throw;
+    }
+    in_transaction_ = false;
+  }
+
+  std::vector<std::string> collections() override {
+    return guarded("listing collections", [&] {
+      SQLite::Statement query(*database_,
+                              "SELECT DISTINCT collection FROM records ORDER BY collection");
+      std::vector<std::string> names;
+      while (query.executeStep()) names.push_back(query.getColumn(0).getString());
+      return names;
+    });
+  }
+
+  std::string location() const override { return path_.string(); }
+
+ private:
+  void open_database() {
+    std::error_code error;
+    std::filesystem::create_directories(path_.parent_path(), error);
+    if (error) {
+      throw sdk::Error::unavailable("cannot create directory '" + path_.parent_path().string() +
+                                    "' for the SQLite database: " + error.message());
+    }
+    // When two processes create the database at the same time, PRAGMA journal_mode can
+    // fail with SQLITE_BUSY at once, without SQLite's busy handler waiting (seen with
+    // SQLite 3.40). So the whole sequence is retried until the busy timeout.
+    auto deadline = std::chrono::steady_clock::now() + busy_timeout_;
+    while (true) {
+      try {
+        connect();
+        return;
+      } catch (const SQLite::Exception& failure) {
+        database_.reset();
+        if (!is_busy(failure) || std::chrono::steady_clock::now() >= deadline) {
+          throw_mapped(failure, "opening the database");
+        }
+        std::this_thread::sleep_for(kOpenRetryPause);
+      }
+    }
+  }
+
+  void connect() {
+    database_ =
+        std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
+                                           static_cast<int>(busy_timeout_.count()));
+    database_->exec("PRAGMA journal_mode = WAL");
+    database_->exec("PRAGMA synchronous = NORMAL");
+    initialize_schema();
+  }
+
+  // Creates the table in a new file, and rejects a file written by a newer plugin whose
+  // layout this code cannot know.
+  void initialize_schema() {
+    SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
+    int version = database_->execAndGet("PRAGMA user_version").getInt();
+    if (version > kSchemaVersion) {
+      throw sdk::Error::unavailable("SQLite database '" + path_.string() + "' has schema version " +
+                                    std::to_string(version) + ", but this plugin supports up to " +
+                                    std::to_string(kSchemaVersion) +
+                                    ": upgrade the sqlite storage plugin");
+    }
+    if (version < kSchemaVersion) {
+      database_->exec(kCreateSchema);
+      database_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+    }
+    transaction.commit();
+  }
+
+  std::unique_lock<std::recursive_timed_mutex> lock_connection() {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (!lock.try_lock_for(busy_timeout_)) {
+      throw sdk::Error::unavailable(
+          "timed out after " + std::to_string(busy_timeout_.count()) +
+          " ms waiting for another thread's transaction on SQLite database '" + path_.string() +
+          "': retry, or raise plugins.storage.sqlite.busy_timeout_ms");
+    }
+    return lock;
+  }
+
+  // Runs `step` with the connection locked and turns SQLite exceptions into sdk::Error.
+  template <typename Step>
+  auto guarded(const std::string& action, Step&& step) -> decltype(step()) {
+    auto lock = lock_connection();
+    try {
+      return step();
+    } catch (const SQLite::Exception& error) {
+      throw_mapped(error, action);
+    }
+  }
+
+  [[noreturn]] void throw_mapped(const SQLite::Exception& error, const std::string& action) const {
+    const std::string file = "SQLite database '" + path_.string() + "'";
+    if (is_busy(error)) {
+      throw sdk::Error::unavailable(action + " timed out after " +
+                                    std::to_string(busy_timeout_.count()) + " ms: " + file +
+                                    " is locked by another connection; retry, or raise "
+                                    "plugins.storage.sqlite.busy_timeout_ms");
+    }
+    switch (error.getErrorCode() & 0xff) {
+      case SQLITE_NOTADB:
+        throw sdk::Error::unavailable("file '" + path_.string() +
+                                      "' is not a SQLite database: move it away, or set "
+                                      "plugins.storage.sqlite.path to another file");
+      case SQLITE_CORRUPT:
+        throw sdk::Error::unavailable(file + " is corrupt (" + error.what() +
+                                      "): restore it from a backup");
+      case SQLITE_CANTOPEN:
+      case SQLITE_PERM:
+      case SQLITE_READONLY:
+      case SQLITE_IOERR:
+      case SQLITE_FULL:
+        throw sdk::Error::unavailable(action + " failed on " + file + ": " + error.what() +
+                                      "; check that the file and its directory are writable "
+                                      "and the disk has space");
+      default:
+        throw sdk::Error::internal(action + " failed on " + file + ": " + error.what());
+    }
+  }
+
+  json::object parse_record(const std::string& text, std::string_view collection,
+                            std::string_view id) const {
+    boost::system::error_code error;
+    json::value value = json::parse(text, error);
+    if (error) throw invalid_record(collection, id, "is not valid JSON (" + error.message() + ")");
+    if (!value.is_object()) throw invalid_record(collection, id, "is not a JSON object");
+    return std::move(value.as_object());
+  }
+
+  sdk::Error invalid_record(std::string_view collection, std::string_view id,
+                            const std::string& problem) const {
+    return sdk::Error::invalid_argument("record '" + record_name(collection, id) +
+                                        "' in SQLite database '" + path_.string() + "' " + problem +
+                                        ": fix or delete its row with the sqlite3 tool");
+  }
+
+  // Rolls back after a failed body or commit. A failure here is logged rather than
+  // thrown, so the caller sees the error that caused the rollback.
+  void roll_back() noexcept {
+    in_transaction_ = false;
+    if (sqlite3_get_autocommit(database_->getHandle()) != 0) return;  // SQLite already did
+    try {
+      database_->exec("ROLLBACK");
+    } catch (const SQLite::Exception& error) {
+      log_->error("rolling back a transaction on SQLite database '{}' failed: {}", path_.string(),
+                  error.what());
+    }
+  }
+
+  std::filesystem::path path_;
+  std::chrono::milliseconds busy_timeout_;
+  std::shared_ptr<spdlog::logger> log_;
+  std::recursive_timed_mutex mutex_;
+  std::unique_ptr<SQLite::Database> database_;
+  bool in_transaction_ = false;
+};
+
+}  // namespace
+}  // namespace provisioning::plugins
+
+PROVISIONING_PLUGIN_FACTORY(provisioning::plugins::SqliteStorage)

@@ -1,0 +1,48 @@
+#pragma once
+
+#include <spdlog/logger.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "provisioning/sdk/json.h"
+#include "provisioning/sdk/version.h"
+
+namespace provisioning::sdk {
+
+// The kinds of plugin the host loads. Each has its own interface header.
+enum class PluginKind { kProvider, kTaskserv, kStorage, kApi };
+
+// Returns the name used in manifests and directory names: "provider", "taskserv",
+// "storage" or "api".
+const char* to_string(PluginKind kind);
+
+// What the host hands a plugin's factory. The plugin may copy anything from it; the
+// context itself lives only for the duration of the factory call.
+struct PluginContext {
+  std::string name;                     // the plugin's name, as in its manifest
+  std::filesystem::path workspace;      // root of the workspace in use
+  std::filesystem::path state_dir;      // <workspace>/.provisioning, writable by the plugin
+  std::filesystem::path data_dir;       // <workspace>/data
+  json::object settings;                // the [plugins.<kind>.<name>] table of the configuration
+  std::shared_ptr<spdlog::logger> log;  // the plugin's own logger, never null
+};
+
+// Base of every plugin object. The host owns the object, destroys it before unloading
+// its library, and never calls it from a static initialiser or destructor.
+class Plugin {
+ public:
+  virtual ~Plugin();
+};
+
+// Signature of the factory each plugin exports under the alias named by
+// kFactorySymbol. It returns a new object owned by the caller, or throws Error.
+using PluginFactory = Plugin*(const PluginContext& context);
+
+// Exported symbol names, shared by the plugin macros and the loader.
+inline constexpr const char* kFactorySymbol = "provisioning_plugin_factory";
+inline constexpr const char* kManifestSymbol = "provisioning_plugin_manifest";
+inline constexpr const char* kManifestSection = ".provisioning_manifest";
+
+}  // namespace provisioning::sdk

@@ -1,0 +1,76 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "provisioning/sdk/json.h"
+#include "provisioning/sdk/plugin.h"
+
+namespace provisioning::sdk {
+
+// Well-known collection names. Backends accept any name made of [a-z0-9_].
+inline constexpr std::string_view kServers = "servers";
+inline constexpr std::string_view kTaskservs = "taskservs";
+inline constexpr std::string_view kClusters = "clusters";
+inline constexpr std::string_view kWorkflows = "workflows";
+
+// Called for each record; returning false stops the iteration.
+using RecordVisitor = std::function<bool(const std::string& id, const json::object& record)>;
+
+// Read and write access to collections of JSON records keyed by id. Ids are non-empty
+// and made of [A-Za-z0-9._:-]; an invalid id or collection name throws
+// ErrorCode::kInvalidArgument naming it.
+class StorageView {
+ public:
+  virtual ~StorageView();
+
+  virtual std::optional<json::object> get(std::string_view collection, std::string_view id) = 0;
+
+  // Inserts or replaces the record.
+  virtual void put(std::string_view collection, std::string_view id,
+                   const json::object& record) = 0;
+
+  // Returns whether a record was removed.
+  virtual bool remove(std::string_view collection, std::string_view id) = 0;
+
+  // Visits records in ascending id order without loading the whole collection.
+  virtual void for_each(std::string_view collection, const RecordVisitor& visit) = 0;
+
+  // Returns the records whose top-level string field `field` equals `value`. Backends
+  // may index it; the default scans with for_each().
+  virtual std::vector<json::object> find(std::string_view collection, std::string_view field,
+                                         std::string_view value);
+
+  virtual std::size_t count(std::string_view collection);
+};
+
+// Where state lives.
+//
+// Contract:
+// - Each put() or remove() outside a transaction is atomic and durable when it returns.
+// - transaction() runs `body` with exclusive write access across processes: it commits
+//   when `body` returns and rolls back every change when `body` throws, then rethrows.
+//   Transactions do not nest.
+// - Several processes may use the same store at once; a writer waits for another's
+//   transaction (up to the backend's timeout, then ErrorCode::kUnavailable).
+// - One backend object may be called from several threads at once.
+class StorageBackend : public Plugin, public StorageView {
+ public:
+  ~StorageBackend() override;
+
+  virtual void transaction(const std::function<void(StorageView& view)>& body) = 0;
+
+  // Names of the collections that hold at least one record, sorted.
+  virtual std::vector<std::string> collections() = 0;
+
+  // A short description of where the data is, such as the database file, for messages.
+  virtual std::string location() const = 0;
+};
+
+// Throws ErrorCode::kInvalidArgument unless `collection` and `id` are valid names.
+void validate_record_key(std::string_view collection, std::string_view id);
+
+}  // namespace provisioning::sdk

@@ -1,0 +1,78 @@
+#pragma once
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <provisioning/sdk/json.h>
+
+#include "../support/run_process.h"
+#include "../support/temp_dir.h"
+
+namespace provisioning::testing {
+
+namespace json = boost::json;
+
+// Runs the real provisioning binary against a fresh workspace, with HOME and the XDG
+// directories inside a temporary directory so no user state leaks in or out. The test
+// parameter names the storage backend.
+class CliTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    workspace_ = home_ / "workspace";
+    auto init = run_raw({"workspace", "init", workspace_.string()});
+    ASSERT_EQ(init.exit_code, 0) << init.err;
+  }
+
+  std::map<std::string, std::string> environment() const {
+    return {{"HOME", home_.path().string()},
+            {"XDG_DATA_HOME", (home_ / "data").string()},
+            {"XDG_CONFIG_HOME", (home_ / "config").string()},
+            {"PROVISIONING_WORKSPACE", ""},
+            {"PROVISIONING_ENV", ""},
+            {"PROVISIONING_EXTENSIONS_PATH", ""}};
+  }
+
+  ProcessResult run_raw(std::vector<std::string> args,
+                        std::map<std::string, std::string> extra_env = {}) const {
+    args.insert(args.begin(), PROVISIONING_BINARY);
+    auto env = environment();
+    for (auto& [name, value] : extra_env) env[name] = value;
+    return run_process(args, env);
+  }
+
+  // Runs a command in the test workspace with the backend under test.
+  ProcessResult run(std::vector<std::string> args,
+                    std::map<std::string, std::string> extra_env = {}) const {
+    // Global options go first, so a test may end its arguments after "--".
+    args.insert(args.begin(),
+                {"--workspace", workspace_.string(), "--set", "storage.backend=" + GetParam()});
+    return run_raw(args, extra_env);
+  }
+
+  // Runs a command with --output json, expects success and returns the parsed output.
+  json::value run_json(std::vector<std::string> args) const {
+    args.insert(args.begin(), {"--output", "json"});
+    auto result = run(args);
+    EXPECT_EQ(result.exit_code, 0) << result.err;
+    try {
+      return json::parse(result.out);
+    } catch (const std::exception& error) {
+      ADD_FAILURE() << "invalid JSON output: " << error.what() << "\n" << result.out;
+      return nullptr;
+    }
+  }
+
+  std::filesystem::path server_root(const std::string& name) const {
+    return workspace_ / ".provisioning" / "servers" / name / "root";
+  }
+
+  TempDir home_{"provisioning-cli"};
+  std::filesystem::path workspace_;
+};
+
+inline std::string text(const json::value& value, std::string_view key) {
+  const json::value* found = value.as_object().if_contains(key);
+  if (found == nullptr || !found->is_string()) return {};
+  return std::string(found->get_string());
+}
+
+}  // namespace provisioning::testing
