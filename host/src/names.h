@@ -1,6 +1,7 @@
 #pragma once
 
 #include <provisioning/sdk/provider.h>
+#include <provisioning/sdk/time_and_ids.h>
 
 #include <string>
 #include <string_view>
@@ -19,10 +20,7 @@ void validate_server_name(std::string_view name);
 std::string resolve_plan(std::string_view typed, const std::vector<sdk::Plan>& plans,
                          std::string_view provider);
 
-// Returns the current UTC time as RFC 3339 with milliseconds ("2026-01-02T10:11:12.345Z").
-std::string utc_timestamp();
-
-// Returns a new random UUID (version 4) in canonical form.
-std::string generate_uuid();
+using sdk::generate_uuid;
+using sdk::utc_timestamp;
 
 }  // namespace provisioning::host

@@ -6,7 +6,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
 #include <random>
 #include <sstream>
 
@@ -70,15 +69,28 @@ void write_file_atomically(const std::filesystem::path& path, const std::string&
 }
 
 std::string read_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    if (!std::filesystem::exists(path))
-      throw Error::not_found("file not found: '" + path.string() + "'");
+  // The error number of open() itself decides between "not found" and other failures; a
+  // separate existence check would race with writers that rename files into place.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) throw Error::not_found("file not found: '" + path.string() + "'");
     throw_system_error("opening", path, errno);
   }
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
+  std::string content;
+  char buffer[65536];
+  while (true) {
+    ssize_t count = ::read(fd, buffer, sizeof(buffer));
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      int saved = errno;
+      ::close(fd);
+      throw_system_error("reading", path, saved);
+    }
+    if (count == 0) break;
+    content.append(buffer, static_cast<std::size_t>(count));
+  }
+  ::close(fd);
+  return content;
 }
 
 }  // namespace provisioning::sdk

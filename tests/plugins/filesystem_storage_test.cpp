@@ -120,9 +120,9 @@ TEST_F(FilesystemStorageTest, HeldLockMakesWritesUnavailable) {
 
 TEST_F(FilesystemStorageTest, InvalidSettingsAreRejected) {
   EXPECT_SDK_ERROR(load(json::object{{"lock_timeout_ms", -5}}), sdk::ErrorCode::kInvalidArgument,
-                   "plugins.storage.filesystem.lock_timeout_ms", "-5");
+                   "storage.filesystem.lock_timeout_ms", "-5");
   EXPECT_SDK_ERROR(load(json::object{{"path", ""}}), sdk::ErrorCode::kInvalidArgument,
-                   "plugins.storage.filesystem.path");
+                   "storage.filesystem.path");
 }
 
 TEST_F(FilesystemStorageTest, RollbackRestoresPreviousFileContent) {

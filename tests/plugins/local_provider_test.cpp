@@ -83,7 +83,7 @@ TEST_F(LocalProviderTest, StateFileRecordsServer) {
   EXPECT_EQ(state.at("state"), "running");
   EXPECT_EQ(state.at("ip_address"), server.ip_address.c_str());
   EXPECT_TRUE(std::regex_match(std::string(state.at("created_at").as_string()),
-                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ)")));
+                               std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
 }
 
 TEST_F(LocalProviderTest, AddressDependsOnlyOnName) {

@@ -94,7 +94,7 @@ TEST_F(SqliteStorageTest, NonDatabaseFileIsRejected) {
   write_text(default_file(), std::string(4096, 'x'));
 
   EXPECT_SDK_ERROR(load(), sdk::ErrorCode::kUnavailable, default_file().string(),
-                   "is not a SQLite database", "plugins.storage.sqlite.path");
+                   "is not a SQLite database", "storage.sqlite.path");
 }
 
 TEST_F(SqliteStorageTest, NewerSchemaIsRejected) {
@@ -123,12 +123,12 @@ TEST_F(SqliteStorageTest, LockedDatabaseIsUnavailableAfterTimeout) {
 
 TEST_F(SqliteStorageTest, InvalidSettingsAreRejected) {
   EXPECT_SDK_ERROR(load(json::object{{"busy_timeout_ms", "fast"}}),
-                   sdk::ErrorCode::kInvalidArgument, "plugins.storage.sqlite.busy_timeout_ms",
+                   sdk::ErrorCode::kInvalidArgument, "storage.sqlite.busy_timeout_ms",
                    "\"fast\"");
   EXPECT_SDK_ERROR(load(json::object{{"busy_timeout_ms", 0}}), sdk::ErrorCode::kInvalidArgument,
-                   "plugins.storage.sqlite.busy_timeout_ms");
+                   "storage.sqlite.busy_timeout_ms");
   EXPECT_SDK_ERROR(load(json::object{{"path", 42}}), sdk::ErrorCode::kInvalidArgument,
-                   "plugins.storage.sqlite.path");
+                   "storage.sqlite.path");
 }
 
 TEST_F(SqliteStorageTest, CorruptRowNamesRecord) {

@@ -49,8 +49,21 @@ void add_path_commands(CLI::App& app, Invocation& invocation);
 void add_config_commands(CLI::App& app, Invocation& invocation);
 void add_workspace_commands(CLI::App& app, Invocation& invocation);
 
+// Makes `action` the work to do when `command` is the subcommand parsed.
+void on_run(CLI::App& command, Invocation& invocation, CommandAction action);
+
 // Output helpers.
 bool json_output(const GlobalOptions& options);
+
+// Prints `value` with --output json, else the table.
+void print_json_or_table(const GlobalOptions& options, const json::value& value,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::vector<std::string>>& rows);
+
+json::array to_array(const std::vector<json::object>& records);
+
+// Joins an array of strings with commas.
+std::string join_strings(const json::array& items);
 void print_json(const json::value& value);
 std::string pretty_json(const json::value& value);
 

@@ -23,46 +23,33 @@ void add_create(CLI::App& cluster, Invocation& invocation) {
   auto name = std::make_shared<std::string>();
   auto* create = cluster.add_subcommand("create", "Create a cluster from clusters/<name>.toml");
   create->add_option("name", *name, "Cluster name, such as buildkit")->required();
-  create->callback([&invocation, name] {
-    invocation.action = [&invocation, name](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      Services services(host);
-      report_progress(options, services.clusters);
-      json::object record = services.clusters.create(*name, options.check);
-      if (json_output(options))
-        print_json(record);
-      else
-        std::cout << "cluster " << *name << ": " << field(record, "status") << '\n';
-      return 0;
-    };
+  on_run(*create, invocation, [&invocation, name](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    Services services(host);
+    report_progress(options, services.clusters);
+    json::object record = services.clusters.create(*name, options.check);
+    if (json_output(options))
+      print_json(record);
+    else
+      std::cout << "cluster " << *name << ": " << field(record, "status") << '\n';
+    return 0;
   });
 }
 
 void add_list(CLI::App& cluster, Invocation& invocation) {
   auto* list = cluster.add_subcommand("list", "List clusters");
-  list->callback([&invocation] {
-    invocation.action = [&invocation](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      Services services(host);
-      auto records = services.clusters.list();
-      if (json_output(options)) {
-        json::array array;
-        for (const auto& record : records) array.push_back(record);
-        print_json(array);
-        return 0;
-      }
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& record : records) {
-        std::string servers;
-        for (const auto& item : record.at("servers").as_array()) {
-          servers += (servers.empty() ? "" : ",") + std::string(item.as_string());
-        }
-        rows.push_back(
-            {field(record, "name"), field(record, "status"), servers, field(record, "created_at")});
-      }
-      print_table({"CLUSTER", "STATUS", "SERVERS", "CREATED"}, rows);
-      return 0;
-    };
+  on_run(*list, invocation, [&invocation](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    Services services(host);
+    auto records = services.clusters.list();
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& record : records) {
+      rows.push_back({field(record, "name"), field(record, "status"),
+                      join_strings(record.at("servers").as_array()), field(record, "created_at")});
+    }
+    print_json_or_table(options, to_array(records), {"CLUSTER", "STATUS", "SERVERS", "CREATED"},
+                        rows);
+    return 0;
   });
 }
 
@@ -70,19 +57,17 @@ void add_delete(CLI::App& cluster, Invocation& invocation) {
   auto name = std::make_shared<std::string>();
   auto* remove = cluster.add_subcommand("delete", "Delete a cluster and its servers");
   remove->add_option("name", *name, "Cluster name")->required();
-  remove->callback([&invocation, name] {
-    invocation.action = [&invocation, name](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      Services services(host);
-      confirm(options, "Delete cluster '" + *name + "' and all of its servers?");
-      report_progress(options, services.clusters);
-      json::object record = services.clusters.remove(*name, options.check);
-      if (json_output(options))
-        print_json(record);
-      else
-        std::cout << "cluster " << *name << ": " << field(record, "status") << '\n';
-      return 0;
-    };
+  on_run(*remove, invocation, [&invocation, name](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    Services services(host);
+    confirm(options, "Delete cluster '" + *name + "' and all of its servers?");
+    report_progress(options, services.clusters);
+    json::object record = services.clusters.remove(*name, options.check);
+    if (json_output(options))
+      print_json(record);
+    else
+      std::cout << "cluster " << *name << ": " << field(record, "status") << '\n';
+    return 0;
   });
 }
 

@@ -15,16 +15,14 @@ void add_get(CLI::App& config, Invocation& invocation) {
   auto key = std::make_shared<std::string>();
   auto* get = config.add_subcommand("get", "Print the value in force for a key");
   get->add_option("key", *key, "Dotted key, such as storage.backend")->required();
-  get->callback([&invocation, key] {
-    invocation.action = [&invocation, key](host::Host& host) {
-      const host::ConfigValue& value = host.config().require(*key);
-      if (json_output(invocation.options)) {
-        print_json(json::object{{"key", *key}, {"value", value.value}, {"origin", value.origin}});
-      } else {
-        std::cout << display(value.value) << '\n';
-      }
-      return 0;
-    };
+  on_run(*get, invocation, [&invocation, key](host::Host& host) {
+    const host::ConfigValue& value = host.config().require(*key);
+    if (json_output(invocation.options)) {
+      print_json(json::object{{"key", *key}, {"value", value.value}, {"origin", value.origin}});
+    } else {
+      std::cout << display(value.value) << '\n';
+    }
+    return 0;
   });
 }
 
@@ -32,25 +30,23 @@ void add_show(CLI::App& config, Invocation& invocation) {
   auto origin = std::make_shared<bool>(false);
   auto* show = config.add_subcommand("show", "Print every key in force");
   show->add_flag("--origin", *origin, "Also show which file, variable or flag set each value");
-  show->callback([&invocation, origin] {
-    invocation.action = [&invocation, origin](host::Host& host) {
-      json::array array;
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& [key, value] : host.config().entries()) {
-        array.push_back({{"key", key}, {"value", value.value}, {"origin", value.origin}});
-        if (*origin)
-          rows.push_back({key, display(value.value), value.origin});
-        else
-          rows.push_back({key, display(value.value)});
-      }
-      if (json_output(invocation.options))
-        print_json(array);
-      else if (*origin)
-        print_table({"KEY", "VALUE", "ORIGIN"}, rows);
+  on_run(*show, invocation, [&invocation, origin](host::Host& host) {
+    json::array array;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& [key, value] : host.config().entries()) {
+      array.push_back({{"key", key}, {"value", value.value}, {"origin", value.origin}});
+      if (*origin)
+        rows.push_back({key, display(value.value), value.origin});
       else
-        print_table({"KEY", "VALUE"}, rows);
-      return 0;
-    };
+        rows.push_back({key, display(value.value)});
+    }
+    if (json_output(invocation.options))
+      print_json(array);
+    else if (*origin)
+      print_table({"KEY", "VALUE", "ORIGIN"}, rows);
+    else
+      print_table({"KEY", "VALUE"}, rows);
+    return 0;
   });
 }
 
@@ -83,17 +79,15 @@ void add_workspace_commands(CLI::App& app, Invocation& invocation) {
   });
 
   auto* show = workspace->add_subcommand("show", "Print the workspace in use and why");
-  show->callback([&invocation] {
-    invocation.action = [&invocation](host::Host& host) {
-      const auto& resolved = host.resolved_workspace();
-      if (json_output(invocation.options)) {
-        print_json(json::object{{"workspace", resolved.workspace.root().string()},
-                                {"source", resolved.source}});
-      } else {
-        std::cout << resolved.workspace.root().string() << " (" << resolved.source << ")\n";
-      }
-      return 0;
-    };
+  on_run(*show, invocation, [&invocation](host::Host& host) {
+    const auto& resolved = host.resolved_workspace();
+    if (json_output(invocation.options)) {
+      print_json(json::object{{"workspace", resolved.workspace.root().string()},
+                              {"source", resolved.source}});
+    } else {
+      std::cout << resolved.workspace.root().string() << " (" << resolved.source << ")\n";
+    }
+    return 0;
   });
 }
 

@@ -39,6 +39,26 @@ void write_pretty(std::string& out, const json::value& value, int indent) {
 
 }  // namespace
 
+void on_run(CLI::App& command, Invocation& invocation, CommandAction action) {
+  command.callback([&invocation, action = std::move(action)] { invocation.action = action; });
+}
+
+void print_json_or_table(const GlobalOptions& options, const json::value& value,
+                         const std::vector<std::string>& columns,
+                         const std::vector<std::vector<std::string>>& rows) {
+  if (json_output(options)) {
+    print_json(value);
+  } else {
+    print_table(columns, rows);
+  }
+}
+
+json::array to_array(const std::vector<json::object>& records) {
+  json::array array;
+  for (const auto& record : records) array.push_back(record);
+  return array;
+}
+
 bool json_output(const GlobalOptions& options) {
   return options.output == "json";
 }
@@ -72,6 +92,15 @@ void print_table(const std::vector<std::string>& columns,
   };
   print_row(columns);
   for (const auto& row : rows) print_row(row);
+}
+
+std::string join_strings(const json::array& items) {
+  std::string text;
+  for (const auto& item : items) {
+    if (!text.empty()) text += ",";
+    text += item.is_string() ? std::string(item.get_string()) : json::serialize(item);
+  }
+  return text;
 }
 
 std::string field(const json::object& object, std::string_view key) {

@@ -116,10 +116,8 @@ void add_path_commands(CLI::App& app, Invocation& invocation) {
       "resolve-extension", "Show which file a plugin name resolves to, layer by layer");
   extension->add_option("kind", *kind, "provider, taskserv, storage or api")->required();
   extension->add_option("name", *name, "Plugin name")->required();
-  extension->callback([&invocation, kind, name] {
-    invocation.action = [&invocation, kind, name](host::Host& host) {
-      return resolve_extension(invocation.options, host, *kind, *name);
-    };
+  on_run(*extension, invocation, [&invocation, kind, name](host::Host& host) {
+    return resolve_extension(invocation.options, host, *kind, *name);
   });
 
   auto what = std::make_shared<std::string>();
@@ -129,10 +127,8 @@ void add_path_commands(CLI::App& app, Invocation& invocation) {
       ->required()
       ->check(CLI::IsMember({"config"}));
   resolve->add_option("layer", *layer, "user, workspace or defaults");
-  resolve->callback([&invocation, layer] {
-    invocation.action = [&invocation, layer](host::Host& host) {
-      return resolve_config(invocation.options, host, *layer);
-    };
+  on_run(*resolve, invocation, [&invocation, layer](host::Host& host) {
+    return resolve_config(invocation.options, host, *layer);
   });
 }
 

@@ -119,11 +119,9 @@ void add_plugin_commands(CLI::App& app, Invocation& invocation) {
   auto list_kind = std::make_shared<std::string>();
   auto* list = plugin->add_subcommand("list", "List plugins of every layer and their status");
   list->add_option("--kind", *list_kind, "Only this kind: provider, taskserv, storage or api");
-  list->callback([&invocation, list_kind] {
-    invocation.action = [&invocation, list_kind](host::Host& host) {
-      print_plugin_list(invocation.options, host.catalog(), kind_option(*list_kind));
-      return 0;
-    };
+  on_run(*list, invocation, [&invocation, list_kind](host::Host& host) {
+    print_plugin_list(invocation.options, host.catalog(), kind_option(*list_kind));
+    return 0;
   });
 
   auto info_name = std::make_shared<std::string>();
@@ -131,12 +129,10 @@ void add_plugin_commands(CLI::App& app, Invocation& invocation) {
   auto* info = plugin->add_subcommand("info", "Show a plugin's manifest and location");
   info->add_option("name", *info_name, "Plugin name")->required();
   info->add_option("--kind", *info_kind, "Kind, when several plugins share the name");
-  info->callback([&invocation, info_name, info_kind] {
-    invocation.action = [&invocation, info_name, info_kind](host::Host& host) {
-      print_plugin_info(invocation.options,
-                        find_plugin(host.catalog(), *info_name, kind_option(*info_kind)));
-      return 0;
-    };
+  on_run(*info, invocation, [&invocation, info_name, info_kind](host::Host& host) {
+    print_plugin_info(invocation.options,
+                      find_plugin(host.catalog(), *info_name, kind_option(*info_kind)));
+    return 0;
   });
 }
 

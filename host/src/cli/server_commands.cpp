@@ -14,15 +14,10 @@ std::vector<std::string> server_row(const json::object& record) {
 }
 
 void print_servers(const GlobalOptions& options, const std::vector<json::object>& records) {
-  if (json_output(options)) {
-    json::array array;
-    for (const auto& record : records) array.push_back(record);
-    print_json(array);
-    return;
-  }
   std::vector<std::vector<std::string>> rows;
   for (const auto& record : records) rows.push_back(server_row(record));
-  print_table({"NAME", "STATUS", "PROVIDER", "PLAN", "ZONE", "ADDRESS", "CREATED"}, rows);
+  print_json_or_table(options, to_array(records),
+                      {"NAME", "STATUS", "PROVIDER", "PLAN", "ZONE", "ADDRESS", "CREATED"}, rows);
 }
 
 void print_server(const GlobalOptions& options, const json::object& record,
@@ -67,24 +62,22 @@ void add_create(CLI::App& server, Invocation& invocation) {
                    "Plan, such as 2xCPU-4GB (\"2xCPU-4 GB\" is accepted)")
       ->required();
   create->add_option("--tag", arguments->tags, "Tag to attach (repeatable)");
-  create->callback([&invocation, arguments] {
-    invocation.action = [&invocation, arguments](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      host::CreateServerRequest request;
-      request.name = arguments->name;
-      for (const auto& word : arguments->plan_words) {
-        request.plan += (request.plan.empty() ? "" : " ") + word;
-      }
-      request.zone = options.zone;
-      request.provider = options.provider;
-      request.tags = parse_tags(arguments->tags);
-      request.check = options.check;
-      request.wait = options.wait;
-      json::object record = servers.create(request);
-      print_server(options, record, options.check ? "would create" : "created");
-      return 0;
-    };
+  on_run(*create, invocation, [&invocation, arguments](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    host::CreateServerRequest request;
+    request.name = arguments->name;
+    for (const auto& word : arguments->plan_words) {
+      request.plan += (request.plan.empty() ? "" : " ") + word;
+    }
+    request.zone = options.zone;
+    request.provider = options.provider;
+    request.tags = parse_tags(arguments->tags);
+    request.check = options.check;
+    request.wait = options.wait;
+    json::object record = servers.create(request);
+    print_server(options, record, options.check ? "would create" : "created");
+    return 0;
   });
 }
 
@@ -92,13 +85,11 @@ void add_list(CLI::App& server, Invocation& invocation) {
   auto status = std::make_shared<std::string>();
   auto* list = server.add_subcommand("list", "List servers");
   list->add_option("--status", *status, "Only servers in this status, such as running");
-  list->callback([&invocation, status] {
-    invocation.action = [&invocation, status](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      print_servers(options, servers.list({options.provider, options.zone, *status}));
-      return 0;
-    };
+  on_run(*list, invocation, [&invocation, status](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    print_servers(options, servers.list({options.provider, options.zone, *status}));
+    return 0;
   });
 }
 
@@ -106,12 +97,10 @@ void add_show(CLI::App& server, Invocation& invocation) {
   auto name = std::make_shared<std::string>();
   auto* show = server.add_subcommand("show", "Show one server");
   show->add_option("name", *name, "Server name")->required();
-  show->callback([&invocation, name] {
-    invocation.action = [&invocation, name](host::Host& host) {
-      host::ServerService servers(host);
-      print_server(invocation.options, servers.get(*name), "");
-      return 0;
-    };
+  on_run(*show, invocation, [&invocation, name](host::Host& host) {
+    host::ServerService servers(host);
+    print_server(invocation.options, servers.get(*name), "");
+    return 0;
   });
 }
 
@@ -119,63 +108,49 @@ void add_delete(CLI::App& server, Invocation& invocation) {
   auto name = std::make_shared<std::string>();
   auto* remove = server.add_subcommand("delete", "Delete a server and its taskservs");
   remove->add_option("name", *name, "Server name")->required();
-  remove->callback([&invocation, name] {
-    invocation.action = [&invocation, name](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      servers.get(*name);  // fail on an unknown name before asking
-      confirm(options, "Delete server '" + *name + "' and everything installed on it?");
-      print_server(options, servers.remove(*name, options.check),
-                   options.check ? "would delete" : "deleted");
-      return 0;
-    };
+  on_run(*remove, invocation, [&invocation, name](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    servers.get(*name);  // fail on an unknown name before asking
+    confirm(options, "Delete server '" + *name + "' and everything installed on it?");
+    print_server(options, servers.remove(*name, options.check),
+                 options.check ? "would delete" : "deleted");
+    return 0;
   });
 }
 
 void add_catalog(CLI::App& server, Invocation& invocation) {
   auto* plans = server.add_subcommand("plans", "List the plans of a provider");
-  plans->callback([&invocation] {
-    invocation.action = [&invocation](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      std::string provider =
-          options.provider.empty() ? servers.default_provider() : options.provider;
-      json::array array;
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& plan : servers.plans(provider)) {
-        array.push_back({{"name", plan.name},
-                         {"cores", plan.cores},
-                         {"memory_mb", plan.memory_mb},
-                         {"storage_gb", plan.storage_gb}});
-        rows.push_back({plan.name, std::to_string(plan.cores), std::to_string(plan.memory_mb),
-                        std::to_string(plan.storage_gb)});
-      }
-      if (json_output(options))
-        print_json(array);
-      else
-        print_table({"PLAN", "CORES", "MEMORY_MB", "STORAGE_GB"}, rows);
-      return 0;
-    };
+  on_run(*plans, invocation, [&invocation](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    std::string provider = options.provider.empty() ? servers.default_provider() : options.provider;
+    json::array array;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& plan : servers.plans(provider)) {
+      array.push_back({{"name", plan.name},
+                       {"cores", plan.cores},
+                       {"memory_mb", plan.memory_mb},
+                       {"storage_gb", plan.storage_gb}});
+      rows.push_back({plan.name, std::to_string(plan.cores), std::to_string(plan.memory_mb),
+                      std::to_string(plan.storage_gb)});
+    }
+    print_json_or_table(options, array, {"PLAN", "CORES", "MEMORY_MB", "STORAGE_GB"}, rows);
+    return 0;
   });
   auto* zones = server.add_subcommand("zones", "List the zones of a provider");
-  zones->callback([&invocation] {
-    invocation.action = [&invocation](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      std::string provider =
-          options.provider.empty() ? servers.default_provider() : options.provider;
-      json::array array;
-      std::vector<std::vector<std::string>> rows;
-      for (const auto& zone : servers.zones(provider)) {
-        array.push_back({{"id", zone.id}, {"description", zone.description}});
-        rows.push_back({zone.id, zone.description});
-      }
-      if (json_output(options))
-        print_json(array);
-      else
-        print_table({"ZONE", "DESCRIPTION"}, rows);
-      return 0;
-    };
+  on_run(*zones, invocation, [&invocation](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    std::string provider = options.provider.empty() ? servers.default_provider() : options.provider;
+    json::array array;
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& zone : servers.zones(provider)) {
+      array.push_back({{"id", zone.id}, {"description", zone.description}});
+      rows.push_back({zone.id, zone.description});
+    }
+    print_json_or_table(options, array, {"ZONE", "DESCRIPTION"}, rows);
+    return 0;
   });
 }
 

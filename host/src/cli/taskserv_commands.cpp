@@ -38,18 +38,16 @@ void add_install(CLI::App& taskserv, Invocation& invocation) {
       "install", "Install a taskserv and its dependencies (on every running server by default)");
   install->alias("create");
   install->add_option("name", *name, "Taskserv name, such as kubernetes")->required();
-  install->callback([&invocation, name] {
-    invocation.action = [&invocation, name](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      host::TaskservService taskservs(host, servers);
-      host::TaskservInstallRequest request;
-      request.name = *name;
-      request.servers = options.servers;
-      request.check = options.check;
-      print_steps(options, taskservs.install(request));
-      return 0;
-    };
+  on_run(*install, invocation, [&invocation, name](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    host::TaskservService taskservs(host, servers);
+    host::TaskservInstallRequest request;
+    request.name = *name;
+    request.servers = options.servers;
+    request.check = options.check;
+    print_steps(options, taskservs.install(request));
+    return 0;
   });
 }
 
@@ -58,72 +56,55 @@ void add_remove(CLI::App& taskserv, Invocation& invocation) {
   auto* remove = taskserv.add_subcommand("remove", "Remove a taskserv from servers");
   remove->alias("delete");
   remove->add_option("name", *name, "Taskserv name")->required();
-  remove->callback([&invocation, name] {
-    invocation.action = [&invocation, name](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      host::TaskservService taskservs(host, servers);
-      std::string where = options.servers.empty() ? "every server that has it"
-                                                  : "server '" + options.servers.front() + "'";
-      confirm(options, "Remove taskserv '" + *name + "' from " + where + "?");
-      print_steps(options, taskservs.remove(*name, options.servers, options.check));
-      return 0;
-    };
+  on_run(*remove, invocation, [&invocation, name](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    host::TaskservService taskservs(host, servers);
+    std::string where = options.servers.empty() ? "every server that has it"
+                                                : "server '" + options.servers.front() + "'";
+    confirm(options, "Remove taskserv '" + *name + "' from " + where + "?");
+    print_steps(options, taskservs.remove(*name, options.servers, options.check));
+    return 0;
   });
 }
 
 void print_installed(const GlobalOptions& options, const std::vector<json::object>& records) {
-  if (json_output(options)) {
-    json::array array;
-    for (const auto& record : records) array.push_back(record);
-    print_json(array);
-    return;
-  }
   std::vector<std::vector<std::string>> rows;
   for (const auto& record : records) {
     rows.push_back({field(record, "server"), field(record, "name"), field(record, "version"),
                     field(record, "status"), field(record, "cluster"),
                     field(record, "installed_at")});
   }
-  print_table({"SERVER", "TASKSERV", "VERSION", "STATUS", "CLUSTER", "INSTALLED"}, rows);
+  print_json_or_table(options, to_array(records),
+                      {"SERVER", "TASKSERV", "VERSION", "STATUS", "CLUSTER", "INSTALLED"}, rows);
 }
 
 void print_available(const GlobalOptions& options, const std::vector<json::object>& records) {
-  if (json_output(options)) {
-    json::array array;
-    for (const auto& record : records) array.push_back(record);
-    print_json(array);
-    return;
-  }
   std::vector<std::vector<std::string>> rows;
   for (const auto& record : records) {
-    std::string dependencies;
-    for (const auto& item : record.at("dependencies").as_array()) {
-      dependencies += (dependencies.empty() ? "" : ",") + std::string(item.as_string());
-    }
+    std::string dependencies = join_strings(record.at("dependencies").as_array());
     rows.push_back({field(record, "name"), field(record, "version"),
                     dependencies.empty() ? "-" : dependencies, field(record, "layer")});
   }
-  print_table({"TASKSERV", "VERSION", "DEPENDS_ON", "LAYER"}, rows);
+  print_json_or_table(options, to_array(records), {"TASKSERV", "VERSION", "DEPENDS_ON", "LAYER"},
+                      rows);
 }
 
 void add_list(CLI::App& taskserv, Invocation& invocation) {
   auto available = std::make_shared<bool>(false);
   auto* list = taskserv.add_subcommand("list", "List installed taskservs");
   list->add_flag("--available", *available, "List the taskservs that can be installed instead");
-  list->callback([&invocation, available] {
-    invocation.action = [&invocation, available](host::Host& host) {
-      const GlobalOptions& options = invocation.options;
-      host::ServerService servers(host);
-      host::TaskservService taskservs(host, servers);
-      if (*available) {
-        print_available(options, taskservs.available());
-        return 0;
-      }
-      std::string server = options.servers.empty() ? "" : options.servers.front();
-      print_installed(options, taskservs.list(server));
+  on_run(*list, invocation, [&invocation, available](host::Host& host) {
+    const GlobalOptions& options = invocation.options;
+    host::ServerService servers(host);
+    host::TaskservService taskservs(host, servers);
+    if (*available) {
+      print_available(options, taskservs.available());
       return 0;
-    };
+    }
+    std::string server = options.servers.empty() ? "" : options.servers.front();
+    print_installed(options, taskservs.list(server));
+    return 0;
   });
 }
 

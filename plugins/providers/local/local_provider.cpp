@@ -1,6 +1,7 @@
 #include <provisioning/sdk/error.h>
 #include <provisioning/sdk/manifest.h>
 #include <provisioning/sdk/provider.h>
+#include <provisioning/sdk/time_and_ids.h>
 
 #include <filesystem>
 #include <memory>
@@ -68,12 +69,12 @@ class LocalProvider final : public sdk::Provider {
     std::string zone = local::resolve_zone(spec.zone);
 
     local::ServerFile server;
-    server.id = local::random_uuid();
+    server.id = sdk::generate_uuid();
     server.name = spec.name;
     server.plan = plan.name;
     server.zone = zone;
     server.ip_address = local::loopback_address(spec.name, taken_addresses());
-    server.created_at = local::current_utc_time();
+    server.created_at = sdk::utc_timestamp();
 
     std::filesystem::path directory = claim_directory(spec.name);
     try {

@@ -38,12 +38,6 @@ std::optional<ServerFile> read_server_file(const std::filesystem::path& director
 std::vector<ServerFile> read_all_server_files(const std::filesystem::path& servers_dir,
                                               std::vector<std::filesystem::path>* skipped);
 
-// Returns a random UUID version 4 as 36 lower-case characters.
-std::string random_uuid();
-
-// Returns the current time as ISO 8601 UTC with seconds.
-std::string current_utc_time();
-
 // Returns a loopback address 127.x.y.z derived from a hash of `name`, never 127.0.0.1
 // and never one of `used_addresses`. The result depends only on these two arguments.
 std::string loopback_address(const std::string& name,

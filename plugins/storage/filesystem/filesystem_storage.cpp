@@ -30,7 +30,7 @@ std::filesystem::path root_path(const sdk::PluginContext& context) {
   if (value == nullptr) return context.data_dir;
   if (!value->is_string() || value->get_string().empty()) {
     throw sdk::Error::invalid_argument(
-        "invalid setting plugins.storage.filesystem.path = " + json::serialize(*value) +
+        "invalid setting storage.filesystem.path = " + json::serialize(*value) +
         ": set it to a directory path, absolute or relative to the workspace");
   }
   std::filesystem::path path(std::string(value->get_string()));
@@ -44,7 +44,7 @@ std::chrono::milliseconds lock_timeout(const json::object& settings) {
     return std::chrono::milliseconds(value->get_int64());
   }
   throw sdk::Error::invalid_argument(
-      "invalid setting plugins.storage.filesystem.lock_timeout_ms = " + json::serialize(*value) +
+      "invalid setting storage.filesystem.lock_timeout_ms = " + json::serialize(*value) +
       ": set it to a positive number of milliseconds");
 }
 

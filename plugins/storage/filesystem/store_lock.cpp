@@ -75,7 +75,7 @@ void StoreLock::throw_timeout(const char* holder) const {
   throw sdk::Error::unavailable("timed out after " + std::to_string(timeout_.count()) +
                                 " ms waiting for the write lock on '" + file_.string() +
                                 "', held by " + holder +
-                                ": retry, or raise plugins.storage.filesystem.lock_timeout_ms");
+                                ": retry, or raise storage.filesystem.lock_timeout_ms");
 }
 
 }  // namespace provisioning::plugins::filesystem_storage

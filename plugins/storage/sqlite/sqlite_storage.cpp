@@ -35,7 +35,7 @@ std::filesystem::path database_path(const sdk::PluginContext& context) {
   if (value == nullptr) return context.state_dir / "state.db";
   if (!value->is_string() || value->get_string().empty()) {
     throw sdk::Error::invalid_argument(
-        "invalid setting plugins.storage.sqlite.path = " + json::serialize(*value) +
+        "invalid setting storage.sqlite.path = " + json::serialize(*value) +
         ": set it to a database file path, absolute or relative to the workspace");
   }
   std::filesystem::path path(std::string(value->get_string()));
@@ -49,8 +49,23 @@ std::int64_t busy_timeout_ms(const json::object& settings) {
     return value->get_int64();
   }
   throw sdk::Error::invalid_argument(
-      "invalid setting plugins.storage.sqlite.busy_timeout_ms = " + json::serialize(*value) +
+      "invalid setting storage.sqlite.busy_timeout_ms = " + json::serialize(*value) +
       ": set it to a positive number of milliseconds");
+}
+
+// Returns the PRAGMA synchronous level: "full" by default, so a commit is durable when
+// it returns, as the storage contract requires.
+std::string synchronous_level(const json::object& settings) {
+  const json::value* value = settings.if_contains("synchronous");
+  if (value == nullptr) return "FULL";
+  if (value->is_string()) {
+    std::string level(value->get_string());
+    for (char& c : level) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    if (level == "OFF" || level == "NORMAL" || level == "FULL" || level == "EXTRA") return level;
+  }
+  throw sdk::Error::invalid_argument("invalid setting storage.sqlite.synchronous = " +
+                                     json::serialize(*value) +
+                                     ": use \"off\", \"normal\", \"full\" or \"extra\"");
 }
 
 std::string record_name(std::string_view collection, std::string_view id) {
@@ -87,14 +102,16 @@ bool is_plain_field(std::string_view field) {
 // recursive so that a visitor or a transaction body may call back into the backend on
 // the same thread.
 //
-// Durability: with synchronous=NORMAL in WAL mode, a commit survives a crash of the
-// process, but the most recent commits may roll back after a power failure or an
-// operating system crash (SQLite documentation of PRAGMA synchronous).
+// Durability: synchronous=FULL (the default) syncs the write-ahead log on every commit.
+// The "synchronous" setting may lower it to NORMAL, with which, in WAL mode, a commit
+// survives a crash of the process but the latest commits may roll back after a power
+// failure or an operating system crash (SQLite documentation of PRAGMA synchronous).
 class SqliteStorage final : public sdk::StorageBackend {
  public:
   explicit SqliteStorage(const sdk::PluginContext& context)
       : path_(database_path(context)),
         busy_timeout_(busy_timeout_ms(context.settings)),
+        synchronous_(synchronous_level(context.settings)),
         log_(context.log) {
     open_database();
     log_->info("opened SQLite database '{}' (schema version {})", path_.string(), kSchemaVersion);
@@ -252,7 +269,7 @@ class SqliteStorage final : public sdk::StorageBackend {
         std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
                                            static_cast<int>(busy_timeout_.count()));
     database_->exec("PRAGMA journal_mode = WAL");
-    database_->exec("PRAGMA synchronous = NORMAL");
+    database_->exec("PRAGMA synchronous = " + synchronous_);
     initialize_schema();
   }
 
@@ -280,7 +297,7 @@ class SqliteStorage final : public sdk::StorageBackend {
       throw sdk::Error::unavailable(
           "timed out after " + std::to_string(busy_timeout_.count()) +
           " ms waiting for another thread's transaction on SQLite database '" + path_.string() +
-          "': retry, or raise plugins.storage.sqlite.busy_timeout_ms");
+          "': retry, or raise storage.sqlite.busy_timeout_ms");
     }
     return lock;
   }
@@ -302,13 +319,13 @@ class SqliteStorage final : public sdk::StorageBackend {
       throw sdk::Error::unavailable(action + " timed out after " +
                                     std::to_string(busy_timeout_.count()) + " ms: " + file +
                                     " is locked by another connection; retry, or raise "
-                                    "plugins.storage.sqlite.busy_timeout_ms");
+                                    "storage.sqlite.busy_timeout_ms");
     }
     switch (error.getErrorCode() & 0xff) {
       case SQLITE_NOTADB:
         throw sdk::Error::unavailable("file '" + path_.string() +
                                       "' is not a SQLite database: move it away, or set "
-                                      "plugins.storage.sqlite.path to another file");
+                                      "storage.sqlite.path to another file");
       case SQLITE_CORRUPT:
         throw sdk::Error::unavailable(file + " is corrupt (" + error.what() +
                                       "): restore it from a backup");
@@ -356,6 +373,7 @@ class SqliteStorage final : public sdk::StorageBackend {
 
   std::filesystem::path path_;
   std::chrono::milliseconds busy_timeout_;
+  std::string synchronous_;
   std::shared_ptr<spdlog::logger> log_;
   std::recursive_timed_mutex mutex_;
   std::unique_ptr<SQLite::Database> database_;

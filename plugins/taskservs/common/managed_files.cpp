@@ -2,6 +2,7 @@
 
 #include <provisioning/sdk/error.h>
 #include <provisioning/sdk/json.h>
+#include <provisioning/sdk/time_and_ids.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -134,7 +135,7 @@ std::string version_record_path(const std::string& taskserv) {
 void install_files(sdk::Executor& server, const std::string& taskserv, const std::string& version,
                    const std::vector<ManagedFile>& files) {
   std::optional<VersionRecord> previous = read_record(server, taskserv);
-  VersionRecord record{taskserv, version, current_utc_time(), owned_files(files)};
+  VersionRecord record{taskserv, version, sdk::utc_timestamp(), owned_files(files)};
   if (previous && previous->version == version && previous->files == record.files) {
     record.installed_at = previous->installed_at;
   }

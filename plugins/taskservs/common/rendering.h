@@ -13,7 +13,6 @@ std::string render(std::string_view text, const std::map<std::string, std::strin
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
-// Returns the current time as ISO 8601 UTC with seconds, such as "2026-01-31T12:00:00Z".
-std::string current_utc_time();
+
 
 }  // namespace provisioning::plugins::taskserv_common
