@@ -31,8 +31,8 @@ class BenchProvider final : public Provider {
   void delete_server(const std::string&) override {}
 
   std::unique_ptr<Executor> executor(const std::string& id) override {
-    throw Error::unavailable("the benchmark provider '" + name_ + "' has no executor for '" +
-                             id + "'");
+    throw Error::unavailable("the benchmark provider '" + name_ + "' has no executor for '" + id +
+                             "'");
   }
 
  private:

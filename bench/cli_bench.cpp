@@ -122,6 +122,16 @@ class NullStreams {
   posix_spawn_file_actions_t actions_;
 };
 
+// Throws std::runtime_error unless `status` from waitpid() reports that `argv` exited with 0.
+void check_exit_status(const std::vector<std::string>& argv, int status) {
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return;
+  std::string outcome = WIFEXITED(status)
+                            ? "exited with status " + std::to_string(WEXITSTATUS(status))
+                            : "was killed by signal " + std::to_string(WTERMSIG(status));
+  throw std::runtime_error("'" + join(argv) + "' " + outcome +
+                           "; run it by hand to see its output");
+}
+
 // Spawns `argv`, waits for it and returns the wall time in milliseconds. Throws
 // std::runtime_error when it cannot be started or exits unsuccessfully.
 double time_command(const std::vector<std::string>& argv, const NullStreams& streams) {
@@ -133,20 +143,16 @@ double time_command(const std::vector<std::string>& argv, const NullStreams& str
   pid_t pid = 0;
   int error = posix_spawnp(&pid, pointers[0], streams.actions(), nullptr, pointers.data(), environ);
   if (error != 0) {
-    throw std::runtime_error("cannot start '" + join(argv) + "': " + std::strerror(error));
+    throw std::runtime_error("failed to start '" + join(argv) + "': " + std::strerror(error));
   }
   int status = 0;
   while (waitpid(pid, &status, 0) < 0) {
-    if (errno != EINTR) throw std::runtime_error("waitpid failed: " + std::string(strerror(errno)));
+    if (errno != EINTR)
+      throw std::runtime_error("waitpid failed: " + std::string(std::strerror(errno)));
   }
   Clock::time_point end = Clock::now();
 
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string how = WIFEXITED(status) ? "exited with status " + std::to_string(WEXITSTATUS(status))
-                                        : "was killed by signal " + std::to_string(WTERMSIG(status));
-    throw std::runtime_error("'" + join(argv) + "' " + how +
-                             "; run it by hand to see its output");
-  }
+  check_exit_status(argv, status);
   return elapsed_ms(start, end);
 }
 

@@ -18,6 +18,7 @@
 // against the dlopen baseline, and exits 0, or prints an error and exits 1.
 
 #include <dlfcn.h>
+#include <provisioning/sdk/plugin.h>
 
 #include <cstdio>
 #include <cstring>
@@ -28,8 +29,6 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <provisioning/sdk/plugin.h>
 
 #include "bench_stats.h"
 #include "plugin_catalog.h"
@@ -89,14 +88,14 @@ Options parse_options(int argc, char** argv) {
 
 std::string read_bytes(const fs::path& file) {
   std::ifstream in(file, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read '" + file.string() + "'");
+  if (!in) throw std::runtime_error("failed to read '" + file.string() + "'");
   return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 void write_bytes(const fs::path& file, const std::string& bytes) {
   std::ofstream out(file, std::ios::binary | std::ios::trunc);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) throw std::runtime_error("cannot write '" + file.string() + "'");
+  if (!out) throw std::runtime_error("failed to write '" + file.string() + "'");
 }
 
 // Returns the offsets of every occurrence of the template name. Throws when there is

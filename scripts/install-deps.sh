@@ -8,7 +8,7 @@ packages=(
   cmake g++ make pkg-config git ca-certificates
   libboost1.81-dev libboost-filesystem1.81-dev libboost-json1.81-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev libcpp-httplib-dev
-  libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev
+  libsqlitecpp-dev libsqlite3-dev libyaml-cpp-dev libcli11-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev sqlite3
   "$@"
 )

@@ -30,9 +30,24 @@ std::string string_field(const toml::table& table, const std::string& key,
   return *value;
 }
 
+// Rejects keys a cluster file does not define, so a typo such as "taskserv" is not
+// silently ignored.
+void reject_unknown_keys(const toml::table& table, const std::vector<std::string>& known,
+                         const std::filesystem::path& file, const std::string& where) {
+  for (const auto& [key, value] : table) {
+    std::string name(key.str());
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string message = "is not a known key";
+    std::string suggestion = closest_match(name, known);
+    if (!suggestion.empty()) message += "; did you mean '" + suggestion + "'?";
+    throw_field_error(file, where + name, message);
+  }
+}
+
 ClusterServerGroup parse_group(const toml::table& table, const std::filesystem::path& file,
                                std::size_t index) {
   std::string where = "servers[" + std::to_string(index) + "].";
+  reject_unknown_keys(table, {"role", "count", "plan", "zone", "taskservs"}, file, where);
   ClusterServerGroup group;
   group.role = string_field(table, "role", file, where, true);
   group.plan = string_field(table, "plan", file, where, true);
@@ -96,8 +111,10 @@ ClusterDefinition parse_cluster_file(const std::filesystem::path& file) {
                                        std::to_string(where.column) + ": " +
                                        std::string(error.description()));
   }
+  reject_unknown_keys(root, {"cluster", "servers"}, file, "");
   const toml::table* cluster = root.get_as<toml::table>("cluster");
   if (cluster == nullptr) throw_field_error(file, "[cluster]", "table is missing");
+  reject_unknown_keys(*cluster, {"name", "description", "provider", "zone"}, file, "cluster.");
   ClusterDefinition definition;
   definition.file = file;
   definition.name = string_field(*cluster, "name", file, "cluster.", true);
@@ -166,11 +183,28 @@ std::vector<json::object> ClusterService::ensure_servers(const ClusterDefinition
 json::object ClusterService::create(const std::string& name, bool check) {
   ClusterDefinition definition = load_cluster_definition(host_, name);
   report("cluster " + name + ": " + definition.file.string());
+  if (check) {
+    build(definition, /*check=*/true);
+    return cluster_record(definition, "planned", "");
+  }
+  // The record exists from the start, so `cluster delete` can clean up after a failure.
+  save(cluster_record(definition, "creating", ""));
+  try {
+    std::size_t members = build(definition, /*check=*/false);
+    component_logger("host")->info("cluster '{}' is ready with {} servers", name, members);
+    return save(cluster_record(definition, "ready", ""));
+  } catch (const sdk::Error& error) {
+    save(cluster_record(definition, "failed", error.what()));
+    throw;
+  }
+}
+
+std::size_t ClusterService::build(const ClusterDefinition& definition, bool check) {
   std::vector<json::object> members = ensure_servers(definition, check);
 
   // Peers of each taskserv: the members whose groups install it or depend on it.
   TaskservInstallRequest base;
-  base.cluster = name;
+  base.cluster = definition.name;
   base.check = check;
   std::size_t index = 0;
   std::vector<std::pair<std::string, std::vector<std::string>>> plan;
@@ -207,27 +241,38 @@ json::object ClusterService::create(const std::string& name, bool check) {
     }
   }
 
+  return members.size();
+}
+
+json::object ClusterService::cluster_record(const ClusterDefinition& definition,
+                                            const std::string& status,
+                                            const std::string& error) const {
   std::string now = utc_timestamp();
   json::object record;
-  record["id"] = name;
-  record["name"] = name;
+  record["id"] = definition.name;
+  record["name"] = definition.name;
   record["description"] = definition.description;
-  record["status"] = check ? "planned" : "ready";
+  record["status"] = status;
+  record["error"] = error;
   json::array server_names;
-  for (const auto& member : members) server_names.emplace_back(record_string(member, "name"));
+  for (const auto& group : definition.groups) {
+    for (int number = 1; number <= group.count; ++number) {
+      server_names.emplace_back(server_name(definition, group, number));
+    }
+  }
   record["servers"] = std::move(server_names);
   record["definition"] = definition.file.string();
   record["created_at"] = now;
   record["updated_at"] = now;
-  if (!check) {
-    if (auto existing = host_.storage().call(
-            "get", [&](sdk::StorageBackend& s) { return s.get(sdk::kClusters, name); })) {
-      record["created_at"] = (*existing)["created_at"];
-    }
-    host_.storage().call("put",
-                         [&](sdk::StorageBackend& s) { s.put(sdk::kClusters, name, record); });
-    component_logger("host")->info("cluster '{}' is ready with {} servers", name, members.size());
-  }
+  return record;
+}
+
+json::object ClusterService::save(json::object record) {
+  std::string name = record_string(record, "name");
+  auto existing = host_.storage().call(
+      "get", [&](sdk::StorageBackend& s) { return s.get(sdk::kClusters, name); });
+  if (existing) record["created_at"] = (*existing)["created_at"];
+  host_.storage().call("put", [&](sdk::StorageBackend& s) { s.put(sdk::kClusters, name, record); });
   return record;
 }
 

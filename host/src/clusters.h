@@ -68,6 +68,11 @@ class ClusterService {
     if (progress_) progress_(line);
   }
   std::vector<json::object> ensure_servers(const ClusterDefinition& definition, bool check);
+  // Creates the missing servers and installs the taskservs; returns the member count.
+  std::size_t build(const ClusterDefinition& definition, bool check);
+  json::object cluster_record(const ClusterDefinition& definition, const std::string& status,
+                              const std::string& error) const;
+  json::object save(json::object record);
 
   Host& host_;
   ServerService& servers_;

@@ -6,6 +6,8 @@
 #include <array>
 #include <cctype>
 #include <charconv>
+#include <cstdlib>
+#include <map>
 #include <mutex>
 #include <numeric>
 #include <set>
@@ -26,7 +28,11 @@ constexpr std::string_view kEnvironmentKey = "environment";
 constexpr std::array<std::string_view, 3> kEnvironmentNames = {"dev", "staging", "prod"};
 
 // Plugin settings are free-form, so the shipped defaults cannot list their keys.
-constexpr std::array<std::string_view, 2> kFreeFormPrefixes = {"plugins.", "taskservs."};
+constexpr std::array<std::string_view, 3> kFreeFormPrefixes = {"plugins.", "taskservs.",
+                                                               "api.sunset."};
+
+// Known keys that the shipped defaults leave unset on purpose, because they are secrets.
+constexpr std::array<std::string_view, 1> kKeysWithoutDefault = {"orchestrator.auth_token"};
 
 std::string environment_origin(std::string_view variable) {
   return "env " + std::string(variable);
@@ -46,6 +52,7 @@ struct LayerStack {
   ValueMap values;
   fs::path defaults_file;
   std::vector<std::string> known_keys;              // keys of the shipped defaults, sorted
+  std::map<std::string, json::value> defaults;      // shipped default of each key
   std::set<std::string, std::less<>> default_only;  // known keys no higher layer has set
   std::vector<std::string> warnings;
   std::vector<fs::path> files;
@@ -98,10 +105,13 @@ void read_defaults(LayerStack& stack, const fs::path& file) {
   FlatSettings settings = read_toml_settings(file, "fix the file or reinstall provisioning");
   std::string origin = "defaults (" + file.string() + ")";
   for (auto& [key, value] : settings) {
+    stack.defaults[key] = value;
     stack.values[key] = ConfigValue{std::move(value), origin};
     stack.known_keys.push_back(key);
     stack.default_only.insert(key);
   }
+  // Keys that are known but have no default on purpose, such as secrets.
+  for (std::string_view key : kKeysWithoutDefault) stack.known_keys.emplace_back(key);
   std::sort(stack.known_keys.begin(), stack.known_keys.end());
   stack.defaults_file = file;
   stack.files.push_back(file);
@@ -147,18 +157,6 @@ std::optional<SelectedEnvironment> select_environment(
   return selected;
 }
 
-// Legacy PROVISIONING_<KEY> variables apply only to keys that no file above the shipped
-// defaults sets, so a value written in a file beats the variable. The runtime switches,
-// applied next, are the exception.
-void apply_environment_fallback(LayerStack& stack, const EnvironmentLookup& environment) {
-  for (const std::string& key : stack.default_only) {
-    std::string variable = Config::environment_variable_for(key);
-    if (auto value = read_variable(environment, variable)) {
-      stack.values[key] = ConfigValue{json::value(*value), environment_origin(variable)};
-    }
-  }
-}
-
 // Parses 1, 0, true, false, yes, no, on and off, in any letter case.
 std::optional<bool> parse_bool(std::string_view text) {
   std::string lower(text);
@@ -167,6 +165,42 @@ std::optional<bool> parse_bool(std::string_view text) {
   if (lower == "1" || lower == "true" || lower == "yes" || lower == "on") return true;
   if (lower == "0" || lower == "false" || lower == "no" || lower == "off") return false;
   return std::nullopt;
+}
+
+// Converts text from a variable or a flag to the type of the key's shipped default, so
+// that plugins read `--set storage.sqlite.busy_timeout_ms=5000` as the number 5000. Text
+// that does not convert stays text, and get_int() and friends report it with its origin
+// when the key is read, so a bad variable breaks only the commands that use it.
+json::value typed_like_default(const LayerStack& stack, const std::string& key,
+                               const std::string& text) {
+  auto found = stack.defaults.find(key);
+  if (found == stack.defaults.end()) return json::value(text);
+  const json::value& example = found->second;
+  if (example.is_int64()) {
+    std::int64_t number = 0;
+    auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+    if (error == std::errc() && end == text.data() + text.size()) return json::value(number);
+  } else if (example.is_bool()) {
+    if (std::optional<bool> flag = parse_bool(text)) return json::value(*flag);
+  } else if (example.is_double()) {
+    char* end = nullptr;
+    double number = std::strtod(text.c_str(), &end);
+    if (!text.empty() && end == text.c_str() + text.size()) return json::value(number);
+  }
+  return json::value(text);
+}
+
+// Legacy PROVISIONING_<KEY> variables apply only to keys that no file above the shipped
+// defaults sets, so a value written in a file beats the variable. The runtime switches,
+// applied next, are the exception.
+void apply_environment_fallback(LayerStack& stack, const EnvironmentLookup& environment) {
+  for (const std::string& key : stack.default_only) {
+    std::string variable = Config::environment_variable_for(key);
+    if (auto value = read_variable(environment, variable)) {
+      stack.values[key] =
+          ConfigValue{typed_like_default(stack, key, *value), environment_origin(variable)};
+    }
+  }
 }
 
 // PROVISIONING_LOG_LEVEL and PROVISIONING_DEBUG override every file. When both are set,
@@ -190,7 +224,7 @@ void apply_runtime_switches(LayerStack& stack, const EnvironmentLookup& environm
 void apply_flags(LayerStack& stack, const std::map<std::string, std::string>& flags) {
   for (const auto& [key, value] : flags) {
     if (key != kEnvironmentKey) warn_if_unknown(stack, key, "on the command line");
-    stack.set(key, json::value(value), std::string(kCommandLineOrigin));
+    stack.set(key, typed_like_default(stack, key, value), std::string(kCommandLineOrigin));
   }
 }
 

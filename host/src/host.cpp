@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "extension_lock.h"
 #include "logging.h"
 
 namespace provisioning::host {
@@ -45,8 +46,10 @@ std::unique_ptr<Host> Host::open(const HostOptions& options) {
   sources.environment = options.environment;
   host->config_ = Config::load(sources);
 
+  ExtensionLock lock = ExtensionLock::read(extension_lock_path(host->workspace().root()));
   host->catalog_ = PluginCatalog::discover(
-      search_directories(host->workspace(), host->config_, options.environment, host->paths_));
+      search_directories(host->workspace(), host->config_, options.environment, host->paths_),
+      lock);
   return host;
 }
 
@@ -97,6 +100,14 @@ PluginHandle<Interface> Host::load(sdk::PluginKind kind, const std::string& name
   if (auto found = loaded_.find(key); found != loaded_.end()) {
     return *std::static_pointer_cast<PluginHandle<Interface>>(found->second);
   }
+
+  // A pinned workspace plugin that fails its checks blocks its name in every layer.
+  if (const PluginCandidate* blocking = catalog_.blocking_problem(kind, name)) {
+    throw sdk::Error::invalid_argument(
+        std::string(sdk::to_string(kind)) + " '" + name +
+        "' is pinned in extensions.lock but cannot be loaded: " + blocking->problem);
+  }
+
   const PluginEntry* entry = catalog_.find(kind, name);
   if (entry == nullptr) {
     std::vector<std::string> installed = catalog_.names(kind);
@@ -111,6 +122,9 @@ PluginHandle<Interface> Host::load(sdk::PluginKind kind, const std::string& name
   auto logger = component_logger("loader");
   logger->debug("loading {} '{}' from {}", sdk::to_string(kind), name, entry->active.file.string());
   auto handle = load_plugin_as<Interface>(entry->active.file, kind, plugin_context(kind, name));
+  if (kind == sdk::PluginKind::kProvider || kind == sdk::PluginKind::kTaskserv) {
+    handle.serialize_calls();
+  }
   auto shared = std::make_shared<PluginHandle<Interface>>(handle);
   loaded_.emplace(key, shared);
   return handle;
@@ -126,6 +140,10 @@ PluginHandle<sdk::Taskserv> Host::taskserv(const std::string& name) {
 
 PluginHandle<sdk::StorageBackend> Host::storage_backend(const std::string& name) {
   return load<sdk::StorageBackend>(sdk::PluginKind::kStorage, name);
+}
+
+PluginHandle<sdk::ApiVersion> Host::api_version(const std::string& name) {
+  return load<sdk::ApiVersion>(sdk::PluginKind::kApi, name);
 }
 
 PluginHandle<sdk::StorageBackend> Host::storage() {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <provisioning/sdk/api_version.h>
 #include <provisioning/sdk/provider.h>
 #include <provisioning/sdk/storage.h>
 #include <provisioning/sdk/taskserv.h>
@@ -55,6 +56,7 @@ class Host {
   PluginHandle<sdk::Provider> provider(const std::string& name);
   PluginHandle<sdk::Taskserv> taskserv(const std::string& name);
   PluginHandle<sdk::StorageBackend> storage_backend(const std::string& name);
+  PluginHandle<sdk::ApiVersion> api_version(const std::string& name);
 
   // The backend named by storage.backend.
   PluginHandle<sdk::StorageBackend> storage();

@@ -4,6 +4,7 @@
 #include <provisioning/sdk/version.h>
 
 #include <iostream>
+#include <set>
 
 #include "cli/cli.h"
 #include "cli/exit_codes.h"
@@ -25,11 +26,13 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
   app.add_flag("--check", options.check, "Print what would be done and change nothing");
   app.add_flag("--wait", options.wait, "Wait until created servers report running");
   app.add_flag("-v,--verbose", options.verbose, "Show info-level log messages on stderr");
-  app.add_option("--server", options.servers, "Target server name (repeatable)");
+  app.add_option("--server", options.servers, "Target server name (repeatable)")
+      ->allow_extra_args(false);
   app.add_option("--provider", options.provider, "Provider plugin (default: provider.default)");
   app.add_option("--zone", options.zone, "Zone (default: server.default_zone)");
   app.add_option("--set", options.settings,
-                 "Set a configuration key for this command, as KEY=VALUE (repeatable)");
+                 "Set a configuration key for this command, as KEY=VALUE (repeatable)")
+      ->allow_extra_args(false);
 }
 
 std::map<std::string, std::string> parse_settings(const std::vector<std::string>& settings) {
@@ -46,9 +49,21 @@ std::map<std::string, std::string> parse_settings(const std::vector<std::string>
   return flags;
 }
 
+std::string checked_log_level(const provisioning::host::Config& config) {
+  static const std::set<std::string> levels = {"trace", "debug",    "info", "warn",
+                                               "error", "critical", "off"};
+  std::string level = config.get_string("logging.level");
+  if (levels.count(level) == 0) {
+    throw provisioning::sdk::Error::invalid_argument(
+        "invalid logging.level '" + level + "' from " + config.require("logging.level").origin +
+        "; use trace, debug, info, warn, error, critical or off");
+  }
+  return level;
+}
+
 void setup_command_logging(const provisioning::host::Host& host, const GlobalOptions& options) {
   provisioning::host::LoggingOptions logging;
-  logging.level = host.config().get_string("logging.level");
+  logging.level = checked_log_level(host.config());
   logging.console_level = options.verbose ? "info" : "warn";
   if (logging.level == "debug" || logging.level == "trace") logging.console_level = logging.level;
   logging.file = host.workspace().state_dir() / "logs" / "provisioning.log";
@@ -91,6 +106,8 @@ int main(int argc, char** argv) {
   provisioning::cli::add_path_commands(app, invocation);
   provisioning::cli::add_config_commands(app, invocation);
   provisioning::cli::add_workspace_commands(app, invocation);
+  provisioning::cli::add_orchestrator_commands(app, invocation);
+  provisioning::cli::add_extension_commands(app, invocation);
 
   try {
     app.parse(argc, argv);
@@ -102,6 +119,8 @@ int main(int argc, char** argv) {
     return run(invocation);
   } catch (const provisioning::sdk::Error& error) {
     std::cerr << "error: " << error.what() << '\n';
+    // Also into the log file, when the command got far enough to open it.
+    provisioning::host::component_logger("host")->info("command failed: {}", error.what());
     return provisioning::cli::exit_code_for(error.code());
   } catch (const std::exception& error) {
     std::cerr << "error: unexpected failure: " << error.what() << '\n';

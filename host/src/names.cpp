@@ -67,14 +67,18 @@ std::string resolve_plan(std::string_view typed, const std::vector<sdk::Plan>& p
     if (normalize_plan(plan.name) == wanted) return plan.name;
     names.push_back(plan.name);
   }
-  // Rank every plan by closeness, so the message suggests the nearest ones first.
+  // Rank every plan by closeness to what was typed, compared in normalized form, so
+  // "2xcpu-5gb" gets the same suggestions as "2xCPU-5GB".
+  std::vector<std::string> normalized;
+  for (const auto& name : names) normalized.push_back(normalize_plan(name));
   std::vector<std::string> nearest;
-  std::vector<std::string> remaining = names;
-  while (!remaining.empty() && nearest.size() < 3) {
-    std::string best = closest_match(typed, remaining);
+  while (nearest.size() < 3) {
+    std::string best = closest_match(wanted, normalized);
     if (best.empty()) break;
-    nearest.push_back(best);
-    remaining.erase(std::find(remaining.begin(), remaining.end(), best));
+    auto index = std::find(normalized.begin(), normalized.end(), best) - normalized.begin();
+    nearest.push_back(names[static_cast<std::size_t>(index)]);
+    names.erase(names.begin() + index);
+    normalized.erase(normalized.begin() + index);
   }
   std::string message =
       "unknown plan '" + std::string(typed) + "' for provider '" + std::string(provider) + "'";

@@ -70,6 +70,8 @@ void check_exported_manifest(const boost::dll::shared_library& library,
 void rethrow_plugin_error(const PluginIdentity& plugin, std::string_view operation) {
   try {
     throw;
+  } catch (const HostError&) {
+    throw;
   } catch (const sdk::Error& error) {
     throw sdk::Error(error.code(), describe(plugin) + " failed in " + std::string(operation) +
                                        ": " + error.what());

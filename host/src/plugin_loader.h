@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,6 +19,14 @@ struct PluginIdentity {
   sdk::PluginKind kind = sdk::PluginKind::kProvider;
   std::string name;
   std::filesystem::path file;
+};
+
+// An error raised by host code that runs inside a plugin call, such as the body of a
+// storage transaction. It crosses the plugin unchanged, because the plugin did not
+// cause it.
+class HostError : public sdk::Error {
+ public:
+  using sdk::Error::Error;
 };
 
 // Converts any exception thrown inside `operation` of `plugin` into sdk::Error. An
@@ -37,8 +46,14 @@ class PluginHandle {
   PluginHandle(std::shared_ptr<Interface> object, PluginIdentity identity)
       : object_(std::move(object)), identity_(std::move(identity)) {}
 
+  // Makes call() run one call at a time, for plugins whose contract allows only one
+  // calling thread (providers and taskservs). Copies share the same lock.
+  void serialize_calls() { lock_ = std::make_shared<std::mutex>(); }
+
   template <typename Function>
   decltype(auto) call(std::string_view operation, Function&& function) const {
+    std::unique_lock<std::mutex> guard;
+    if (lock_) guard = std::unique_lock<std::mutex>(*lock_);
     try {
       return std::forward<Function>(function)(*object_);
     } catch (...) {
@@ -52,6 +67,7 @@ class PluginHandle {
  private:
   std::shared_ptr<Interface> object_;
   PluginIdentity identity_;
+  std::shared_ptr<std::mutex> lock_;
 };
 
 // The untyped result of loading one file: the object as sdk::Plugin.

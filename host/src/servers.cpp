@@ -124,10 +124,11 @@ json::object ServerService::reserve(const json::object& record) {
     storage.transaction([&](sdk::StorageView& view) {
       auto existing = view.find(sdk::kServers, "name", name);
       if (!existing.empty()) {
-        throw sdk::Error::already_exists("server '" + name + "' already exists (id " +
-                                         record_string(existing[0], "id") + ", status " +
-                                         record_string(existing[0], "status") +
-                                         "); choose another name or delete it first");
+        throw HostError(sdk::ErrorCode::kAlreadyExists,
+                        "server '" + name + "' already exists (id " +
+                            record_string(existing[0], "id") + ", status " +
+                            record_string(existing[0], "status") +
+                            "); choose another name or delete it first");
       }
       view.put(sdk::kServers, record_string(record, "id"), record);
     });
@@ -211,6 +212,36 @@ json::object ServerService::remove(const std::string& name, bool check) {
   component_logger("host")->info("deleted server '{}' (id {})", name, id);
   record["status"] = "deleted";
   return record;
+}
+
+std::optional<json::object> ServerService::reconcile_creating(const json::object& record) {
+  std::string name = record_string(record, "name");
+  auto provider = host_.provider(record_string(record, "provider"));
+  auto servers = provider.call("list_servers", [](sdk::Provider& p) { return p.list_servers(); });
+  auto log = component_logger("host");
+  for (const sdk::ServerInfo& info : servers) {
+    if (info.name != name) continue;
+    if (info.state == sdk::ServerState::kRunning) {
+      json::object adopted = record;
+      apply_provider_info(adopted, info);
+      host_.storage().call("put", [&](sdk::StorageBackend& s) {
+        s.put(sdk::kServers, record_string(adopted, "id"), adopted);
+      });
+      log->info("adopted server '{}' (provider id {}) left by an interrupted create", name,
+                info.id);
+      return adopted;
+    }
+    // NOTE: a server still "creating" at the provider is taken as a create that died
+    // with its process, which holds for the local provider. A cloud provider whose
+    // creates continue remotely would want to wait for it instead.
+    log->warn("deleting half-created server '{}' (provider id {}, state {})", name, info.id,
+              sdk::to_string(info.state));
+    provider.call("delete_server", [&](sdk::Provider& p) { p.delete_server(info.id); });
+  }
+  host_.storage().call("remove", [&](sdk::StorageBackend& s) {
+    return s.remove(sdk::kServers, record_string(record, "id"));
+  });
+  return std::nullopt;
 }
 
 std::vector<sdk::Plan> ServerService::plans(const std::string& provider) {

@@ -56,6 +56,11 @@ class ServerService {
   // With `check`, returns the record without deleting anything.
   json::object remove(const std::string& name, bool check = false);
 
+  // Settles a record left in "creating" by an interrupted create: adopts the server when
+  // the provider reports it running, otherwise deletes whatever the provider has and
+  // removes the record, so the create can run again. Returns the adopted record.
+  std::optional<json::object> reconcile_creating(const json::object& record);
+
   std::vector<sdk::Plan> plans(const std::string& provider);
   std::vector<sdk::Zone> zones(const std::string& provider);
 

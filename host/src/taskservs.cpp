@@ -141,7 +141,7 @@ void TaskservService::install_on(const json::object& server, const std::string& 
 }
 
 void TaskservService::check_no_dependents(const std::string& name, const json::object& server) {
-  for (const auto& record : list(record_string(server, "name"))) {
+  for (const auto& record : list({record_string(server, "name")})) {
     std::string other = record_string(record, "name");
     if (other == name) continue;
     auto order = install_order(other);
@@ -190,11 +190,14 @@ std::vector<TaskservStep> TaskservService::remove(const std::string& name,
   return steps;
 }
 
-std::vector<json::object> TaskservService::list(const std::string& server) {
+std::vector<json::object> TaskservService::list(const std::vector<std::string>& servers) {
   std::vector<json::object> records;
   host_.storage().call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(sdk::kTaskservs, [&](const std::string&, const json::object& record) {
-      if (server.empty() || record_string(record, "server") == server) records.push_back(record);
+      std::string server = record_string(record, "server");
+      if (servers.empty() || std::find(servers.begin(), servers.end(), server) != servers.end()) {
+        records.push_back(record);
+      }
       return true;
     });
   });

@@ -48,8 +48,9 @@ class TaskservService {
   std::vector<TaskservStep> remove(const std::string& name, const std::vector<std::string>& servers,
                                    bool check);
 
-  // Installed taskserv records, optionally of one server, sorted by server then name.
-  std::vector<json::object> list(const std::string& server = {});
+  // Installed taskserv records of the named servers (all when empty), sorted by server
+  // then name.
+  std::vector<json::object> list(const std::vector<std::string>& servers = {});
 
   // The taskserv plugins available, with software version and dependencies.
   std::vector<json::object> available();

@@ -133,7 +133,7 @@ TEST_P(CliTest, ConfigGetShowsOrigins) {
                   {{"PROVISIONING_ORCHESTRATOR_PORT", "9191"}});
   ASSERT_EQ(port.exit_code, 0) << port.err;
   auto parsed = json::parse(port.out);
-  EXPECT_EQ(text(parsed, "value"), "9191");
+  EXPECT_EQ(parsed.at("value").as_int64(), 9191);  // typed like the shipped default
   EXPECT_THAT(text(parsed, "origin"), HasSubstr("PROVISIONING_ORCHESTRATOR_PORT"));
 
   auto missing = run({"config", "get", "orchestrator.auth_token"});

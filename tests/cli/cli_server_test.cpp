@@ -89,6 +89,8 @@ TEST_P(CliTest, DuplicateNameIsRejected) {
   auto result = run({"server", "create", "web-01", "1xCPU-2GB"});
   EXPECT_EQ(result.exit_code, 5);
   EXPECT_THAT(result.err, HasSubstr("server 'web-01' already exists"));
+  EXPECT_THAT(result.err, ::testing::Not(HasSubstr("failed in transaction")))
+      << "a host error must not be attributed to the storage plugin";
   auto listed = run_json({"server", "list"});
   ASSERT_EQ(listed.as_array().size(), 1u);
   EXPECT_EQ(text(listed.as_array()[0], "plan"), "1xCPU-1GB");
@@ -143,6 +145,27 @@ TEST_P(CliTest, UsageErrorExitsTwo) {
   EXPECT_EQ(result.exit_code, 2);
   auto unknown = run_raw({"frobnicate"});
   EXPECT_EQ(unknown.exit_code, 2);
+}
+
+TEST_P(CliTest, TagBeforePlanKeepsPositionals) {
+  auto created = run_json({"server", "create", "web-01", "--tag", "team:a", "2xCPU-4GB", "--check"});
+  EXPECT_EQ(text(created, "plan"), "2xCPU-4GB");
+  ASSERT_EQ(created.at("tags").as_array().size(), 1u);
+  EXPECT_EQ(created.at("tags").as_array()[0].as_string(), "team:a");
+}
+
+TEST_P(CliTest, NumericSettingFromCommandLine) {
+  auto listed = run({"--set", "storage.sqlite.busy_timeout_ms=5000", "--set",
+                     "storage.filesystem.lock_timeout_ms=5000", "server", "list"});
+  EXPECT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.err, ::testing::Not(HasSubstr("unknown configuration key")));
+}
+
+TEST_P(CliTest, InvalidLogLevelIsNamed) {
+  auto result = run({"server", "list"}, {{"PROVISIONING_LOG_LEVEL", "verbose"}});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.err, HasSubstr("invalid logging.level 'verbose'"));
+  EXPECT_THAT(result.err, HasSubstr("PROVISIONING_LOG_LEVEL"));
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, CliTest, ::testing::Values("sqlite", "filesystem"));

@@ -191,6 +191,43 @@ TEST_P(CliTest, BrokenClusterFileNamesPosition) {
   EXPECT_TRUE(run_json({"server", "list"}).as_array().empty());
 }
 
+TEST_P(CliTest, UnknownClusterKeyIsRejected) {
+  write_text(workspace_ / "clusters" / "typo.toml",
+             "[cluster]\nname = \"typo\"\n\n[[servers]]\nrole = \"solo\"\nplan = \"1xCPU-2GB\"\n"
+             "taskserv = [\"containerd\"]\n");
+  auto result = run({"cluster", "create", "typo"});
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_THAT(result.err, HasSubstr("servers[0].taskserv is not a known key"));
+  EXPECT_THAT(result.err, HasSubstr("did you mean 'taskservs'?"));
+  EXPECT_TRUE(run_json({"server", "list"}).as_array().empty());
+}
+
+TEST_P(CliTest, FailedClusterCanBeDeleted) {
+  // The second group's plan is unknown, so creation fails after the first server exists.
+  write_text(workspace_ / "clusters" / "half.toml",
+             "[cluster]\nname = \"half\"\n\n[[servers]]\nrole = \"good\"\nplan = \"1xCPU-2GB\"\n\n"
+             "[[servers]]\nrole = \"bad\"\nplan = \"3xCPU-5GB\"\n");
+  auto failed = run({"cluster", "create", "half"});
+  EXPECT_EQ(failed.exit_code, 3);
+  EXPECT_THAT(failed.err, HasSubstr("unknown plan '3xCPU-5GB'"));
+  auto clusters = run_json({"cluster", "list"});
+  ASSERT_EQ(clusters.as_array().size(), 1u);
+  EXPECT_EQ(text(clusters.as_array()[0], "status"), "failed");
+  EXPECT_THAT(text(clusters.as_array()[0], "error"), HasSubstr("3xCPU-5GB"));
+  EXPECT_EQ(run_json({"server", "list"}).as_array().size(), 1u);
+
+  auto deleted = run({"cluster", "delete", "half", "--yes"});
+  EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
+  EXPECT_TRUE(run_json({"server", "list"}).as_array().empty());
+  EXPECT_TRUE(run_json({"cluster", "list"}).as_array().empty());
+}
+
+TEST_P(CliTest, DeleteUnknownClusterIsNotFound) {
+  auto result = run({"cluster", "delete", "ghost"});
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_THAT(result.err, HasSubstr("cluster 'ghost' not found"));
+}
+
 TEST_P(CliTest, UnknownClusterListsDefined) {
   auto result = run({"cluster", "create", "buildkt"});
   EXPECT_EQ(result.exit_code, 4);

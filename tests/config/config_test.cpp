@@ -513,7 +513,7 @@ TEST_F(ConfigTest, EntriesAreSortedWithOrigins) {
   auto port = std::find_if(entries.begin(), entries.end(),
                            [](const auto& entry) { return entry.first == "orchestrator.port"; });
   ASSERT_NE(port, entries.end());
-  EXPECT_EQ(port->second.value, "7000");
+  EXPECT_EQ(port->second.value, 7000);  // converted to the type of the default
   EXPECT_EQ(port->second.origin, "env PROVISIONING_ORCHESTRATOR_PORT");
 }
 

@@ -114,6 +114,20 @@ TEST(Catalog, DuplicateInOneLayerIsAProblem) {
   EXPECT_THAT(catalog.problems()[0].problem, HasSubstr("a.so"));
 }
 
+TEST(Catalog, EarlierExtensionsPathDirectoryWins) {
+  TempDir root;
+  install(root / "first", "provider", fixture("fixture_good_v2", "fixture"));
+  install(root / "second", "provider", fixture("fixture_good", "fixture"));
+  auto catalog = PluginCatalog::discover({{PluginLayer::kExtensionsPath, root / "first"},
+                                          {PluginLayer::kExtensionsPath, root / "second"}});
+  const PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
+  ASSERT_NE(entry, nullptr);
+  EXPECT_EQ(entry->active.manifest->version, "2.0.0");
+  ASSERT_EQ(entry->shadowed.size(), 1u);
+  EXPECT_EQ(entry->shadowed[0].manifest->version, "1.0.0");
+  EXPECT_TRUE(catalog.problems().empty());
+}
+
 TEST(Catalog, PluginInWrongKindDirectoryIsAProblem) {
   Layers layers;
   install(layers.core, "storage", fixture("fixture_good", "fixture"));

@@ -32,8 +32,8 @@ struct GlobalOptions {
 // The work a parsed command does once the host is open.
 using CommandAction = std::function<int(host::Host& host)>;
 
-// Collects the action chosen by the parser. Commands that need no workspace (version,
-// workspace init) set `standalone` instead of `action`.
+// Collects the action chosen by the parser. Commands that need no workspace, such as
+// `workspace init`, set `standalone` instead of `action`.
 struct Invocation {
   GlobalOptions options;
   CommandAction action;
@@ -45,9 +45,13 @@ void add_server_commands(CLI::App& app, Invocation& invocation);
 void add_taskserv_commands(CLI::App& app, Invocation& invocation);
 void add_cluster_commands(CLI::App& app, Invocation& invocation);
 void add_plugin_commands(CLI::App& app, Invocation& invocation);
+// Adds `plugin test` under the `plugin` command.
+void add_plugin_test_command(CLI::App& plugin, Invocation& invocation);
 void add_path_commands(CLI::App& app, Invocation& invocation);
 void add_config_commands(CLI::App& app, Invocation& invocation);
 void add_workspace_commands(CLI::App& app, Invocation& invocation);
+void add_orchestrator_commands(CLI::App& app, Invocation& invocation);
+void add_extension_commands(CLI::App& app, Invocation& invocation);
 
 // Makes `action` the work to do when `command` is the subcommand parsed.
 void on_run(CLI::App& command, Invocation& invocation, CommandAction action);

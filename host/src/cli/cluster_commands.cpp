@@ -60,6 +60,7 @@ void add_delete(CLI::App& cluster, Invocation& invocation) {
   on_run(*remove, invocation, [&invocation, name](host::Host& host) {
     const GlobalOptions& options = invocation.options;
     Services services(host);
+    services.clusters.remove(*name, /*check=*/true);  // fails on an unknown cluster first
     confirm(options, "Delete cluster '" + *name + "' and all of its servers?");
     report_progress(options, services.clusters);
     json::object record = services.clusters.remove(*name, options.check);

@@ -12,6 +12,7 @@ inline constexpr int kExitInvalidArgument = 3;  // invalid name, plan, zone, fil
 inline constexpr int kExitNotFound = 4;         // unknown server, plugin, cluster, key
 inline constexpr int kExitConflict = 5;         // already exists, or the state forbids it
 inline constexpr int kExitUnavailable = 6;      // storage busy, service unreachable
+inline constexpr int kExitConformance = 7;      // `plugin test`: a conformance check failed
 
 inline int exit_code_for(sdk::ErrorCode code) {
   switch (code) {

@@ -94,7 +94,9 @@ int resolve_config(const GlobalOptions& options, const host::Host& host, const s
   std::filesystem::path resolved = exists ? path : defaults;
   std::string layer = exists ? what : "defaults";
   json::object result{{"layer", layer}, {"path", resolved.string()}, {"requested", what}};
-  if (!exists) result["skipped"] = path.string() + ": does not exist, falling back to core";
+  if (!exists) {
+    result["skipped"] = path.string() + ": does not exist, falling back to the shipped defaults";
+  }
   if (json_output(options)) {
     print_json(result);
     return 0;

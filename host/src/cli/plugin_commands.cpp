@@ -113,8 +113,10 @@ const host::PluginEntry& find_plugin(const host::PluginCatalog& catalog, const s
 }  // namespace
 
 void add_plugin_commands(CLI::App& app, Invocation& invocation) {
-  auto* plugin = app.add_subcommand("plugin", "List and inspect plugins (without loading them)");
+  auto* plugin = app.add_subcommand(
+      "plugin", "List and inspect plugins (without loading them), and test plugin files");
   plugin->require_subcommand(1);
+  add_plugin_test_command(*plugin, invocation);
 
   auto list_kind = std::make_shared<std::string>();
   auto* list = plugin->add_subcommand("list", "List plugins of every layer and their status");

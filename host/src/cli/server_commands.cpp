@@ -61,7 +61,8 @@ void add_create(CLI::App& server, Invocation& invocation) {
       ->add_option("plan", arguments->plan_words,
                    "Plan, such as 2xCPU-4GB (\"2xCPU-4 GB\" is accepted)")
       ->required();
-  create->add_option("--tag", arguments->tags, "Tag to attach (repeatable)");
+  create->add_option("--tag", arguments->tags, "Tag to attach (repeatable)")
+      ->allow_extra_args(false);
   on_run(*create, invocation, [&invocation, arguments](host::Host& host) {
     const GlobalOptions& options = invocation.options;
     host::ServerService servers(host);

@@ -60,10 +60,16 @@ void add_remove(CLI::App& taskserv, Invocation& invocation) {
     const GlobalOptions& options = invocation.options;
     host::ServerService servers(host);
     host::TaskservService taskservs(host, servers);
-    std::string where = options.servers.empty() ? "every server that has it"
-                                                : "server '" + options.servers.front() + "'";
+    // Plan first, so an unknown taskserv or a blocked removal fails before asking.
+    auto steps = taskservs.remove(*name, options.servers, /*check=*/true);
+    std::string where;
+    for (const auto& step : steps) where += (where.empty() ? "" : ", ") + step.server;
     confirm(options, "Remove taskserv '" + *name + "' from " + where + "?");
-    print_steps(options, taskservs.remove(*name, options.servers, options.check));
+    if (options.check) {
+      print_steps(options, steps);
+      return 0;
+    }
+    print_steps(options, taskservs.remove(*name, options.servers, /*check=*/false));
     return 0;
   });
 }
@@ -102,8 +108,7 @@ void add_list(CLI::App& taskserv, Invocation& invocation) {
       print_available(options, taskservs.available());
       return 0;
     }
-    std::string server = options.servers.empty() ? "" : options.servers.front();
-    print_installed(options, taskservs.list(server));
+    print_installed(options, taskservs.list(options.servers));
     return 0;
   });
 }

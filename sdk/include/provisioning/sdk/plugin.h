@@ -25,8 +25,11 @@ struct PluginContext {
   std::filesystem::path workspace;      // root of the workspace in use
   std::filesystem::path state_dir;      // <workspace>/.provisioning, writable by the plugin
   std::filesystem::path data_dir;       // <workspace>/data
-  json::object settings;                // the [plugins.<kind>.<name>] table of the configuration
-  std::shared_ptr<spdlog::logger> log;  // the plugin's own logger, never null
+  // The plugin's configuration table: [storage.<name>] for storage backends,
+  // [plugins.<kind>.<name>] for every other kind. Values set through environment
+  // variables or --set have the type of the shipped default, else they are strings.
+  json::object settings;
+  std::shared_ptr<spdlog::logger> log;  // the logger of the plugin's kind, never null
 };
 
 // Base of every plugin object. The host owns the object, destroys it before unloading

@@ -1,0 +1,529 @@
+#include "orchestrator/batch_engine.h"
+
+#include <provisioning/sdk/error.h>
+#include <provisioning/sdk/time_and_ids.h>
+
+#include <algorithm>
+#include <functional>
+#include <set>
+
+#include "logging.h"
+
+namespace provisioning::host {
+namespace {
+
+constexpr std::string_view kBatches = "batches";
+constexpr const char* kSkipped = "Skipped";
+constexpr const char* kRolledBack = "RolledBack";
+
+std::string text(const json::object& record, std::string_view key) {
+  const json::value* value = record.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
+}
+
+std::vector<std::string> dependencies_of(const json::object& operation) {
+  std::vector<std::string> dependencies;
+  if (const json::value* list = operation.if_contains("depends_on"); list && list->is_array()) {
+    for (const auto& item : list->get_array()) {
+      if (item.is_string()) dependencies.emplace_back(item.get_string());
+    }
+  }
+  return dependencies;
+}
+
+[[noreturn]] void invalid_operation(std::size_t index, const std::string& message) {
+  throw sdk::Error::invalid_argument("operations[" + std::to_string(index) + "]: " + message);
+}
+
+void check_operation_shape(const json::value& item, std::size_t index, std::set<std::string>& ids) {
+  if (!item.is_object()) invalid_operation(index, "must be an object");
+  const json::object& operation = item.get_object();
+  std::string id = text(operation, "id");
+  if (id.empty()) invalid_operation(index, "missing 'id'");
+  if (!ids.insert(id).second) invalid_operation(index, "duplicate id '" + id + "'");
+  std::string type = text(operation, "type");
+  if (!is_batch_operation_type(type)) {
+    invalid_operation(index, "unknown type '" + type +
+                                 "'; use server_create, server_delete, taskserv_install, "
+                                 "taskserv_remove, cluster_create or config");
+  }
+  if (const json::value* params = operation.if_contains("params"); params && !params->is_object()) {
+    invalid_operation(index, "'params' must be an object");
+  }
+}
+
+// Finds a dependency cycle with a depth-first search and spells it out.
+void reject_cycles(const std::map<std::string, std::vector<std::string>>& graph) {
+  std::map<std::string, int> state;  // 0 new, 1 on the stack, 2 done
+  std::vector<std::string> stack;
+  std::function<void(const std::string&)> visit = [&](const std::string& node) {
+    state[node] = 1;
+    stack.push_back(node);
+    for (const auto& next : graph.at(node)) {
+      if (state[next] == 1) {
+        std::string cycle;
+        for (auto it = std::find(stack.begin(), stack.end(), next); it != stack.end(); ++it) {
+          cycle += *it + " -> ";
+        }
+        throw sdk::Error::invalid_argument("dependency cycle: " + cycle + next +
+                                           "; remove one of these depends_on entries");
+      }
+      if (state[next] == 0) visit(next);
+    }
+    stack.pop_back();
+    state[node] = 2;
+  };
+  for (const auto& [node, unused] : graph) {
+    if (state[node] == 0) visit(node);
+  }
+}
+
+// The operation that undoes `operation`, or an empty type when it cannot be undone.
+std::pair<std::string, json::object> undo_of(const json::object& operation) {
+  std::string type = text(operation, "type");
+  json::object params;
+  if (const json::value* value = operation.if_contains("params"); value && value->is_object()) {
+    params = value->get_object();
+  }
+  if (type == "server_create") return {"server_delete", {{"name", params["name"]}}};
+  if (type == "taskserv_install") return {"taskserv_remove", params};
+  return {"", {}};
+}
+
+}  // namespace
+
+bool is_batch_operation_type(std::string_view type) {
+  return type == "server_create" || type == "server_delete" || type == "taskserv_install" ||
+         type == "taskserv_remove" || type == "cluster_create" || type == "config";
+}
+
+void validate_batch(const json::array& operations) {
+  if (operations.empty())
+    throw sdk::Error::invalid_argument("a batch needs at least one operation");
+  std::set<std::string> ids;
+  for (std::size_t i = 0; i < operations.size(); ++i) check_operation_shape(operations[i], i, ids);
+  std::map<std::string, std::vector<std::string>> graph;
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    const json::object& operation = operations[i].get_object();
+    std::string id = text(operation, "id");
+    for (const auto& dependency : dependencies_of(operation)) {
+      if (ids.count(dependency) == 0) {
+        invalid_operation(i, "'" + id + "' depends on unknown operation '" + dependency + "'");
+      }
+      if (dependency == id) invalid_operation(i, "'" + id + "' depends on itself");
+    }
+    graph[id] = dependencies_of(operation);
+  }
+  reject_cycles(graph);
+}
+
+BatchEngine::BatchEngine(WorkflowEngine& workflows, Committer& committer,
+                         PluginHandle<sdk::StorageBackend> storage, const Config& config)
+    : workflows_(workflows), committer_(committer), storage_(std::move(storage)), config_(config) {
+  workflows_.add_listener([this](const json::object& workflow) {
+    if (text(workflow, "batch_id").empty()) return;
+    {
+      std::lock_guard lock(mutex_);
+      finished_workflows_.push_back(workflow);
+    }
+    wake_.notify_one();
+  });
+}
+
+BatchEngine::~BatchEngine() {
+  stop();
+}
+
+void BatchEngine::start() {
+  std::vector<json::object> unfinished;
+  storage_.call("for_each", [&](sdk::StorageBackend& storage) {
+    storage.for_each(kBatches, [&](const std::string&, const json::object& record) {
+      if (!is_terminal_state(text(record, "status"))) unfinished.push_back(record);
+      return true;
+    });
+  });
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& record : unfinished) {
+      Batch batch;
+      batch.record = std::move(record);
+      auto& operations = batch.record["operations"].as_array();
+      for (std::size_t i = 0; i < operations.size(); ++i) {
+        json::object& operation = operations[i].as_object();
+        batch.index[text(operation, "id")] = i;
+        // A workflow that ended while the orchestrator was down reports its state here.
+        std::string workflow_id = text(operation, "workflow_id");
+        if (workflow_id.empty() || is_terminal_state(text(operation, "status"))) continue;
+        if (auto workflow = workflows_.get(workflow_id)) {
+          if (is_terminal_state(text(*workflow, "status")))
+            finished_workflows_.push_back(*workflow);
+        }
+      }
+      active_.emplace(text(batch.record, "id"), std::move(batch));
+    }
+    stopping_ = false;
+    changed_ = true;
+  }
+  thread_ = std::thread([this] { run(); });
+  wake_.notify_one();
+}
+
+void BatchEngine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+json::object BatchEngine::submit(const json::array& operations, const json::object& batch_options,
+                                 const std::string& correlation_id) {
+  validate_batch(operations);
+  std::int64_t parallel_limit = 4;
+  if (const json::value* value = batch_options.if_contains("parallel_limit"); value) {
+    if (!value->is_int64() || value->get_int64() < 1 || value->get_int64() > 1000) {
+      throw sdk::Error::invalid_argument(
+          "batch_options.parallel_limit must be an integer from 1 to 1000");
+    }
+    parallel_limit = value->get_int64();
+  }
+  std::string on_failure = text(batch_options, "on_failure");
+  if (on_failure.empty()) on_failure = "fail";
+  if (on_failure != "fail" && on_failure != "continue" && on_failure != "rollback") {
+    throw sdk::Error::invalid_argument("batch_options.on_failure is '" + on_failure +
+                                       "'; use fail, continue or rollback");
+  }
+
+  std::string now = sdk::utc_timestamp();
+  Batch batch;
+  json::array stored_operations;
+  for (const auto& item : operations) {
+    json::object operation = item.get_object();
+    operation["status"] = kPending;
+    operation["workflow_id"] = "";
+    operation["error"] = "";
+    if (!operation.contains("params")) operation["params"] = json::object{};
+    if (!operation.contains("depends_on")) operation["depends_on"] = json::array{};
+    batch.index[text(operation, "id")] = stored_operations.size();
+    stored_operations.push_back(std::move(operation));
+  }
+  std::string id = sdk::generate_uuid();
+  batch.record = json::object{
+      {"id", id},
+      {"status", kRunning},
+      {"operations", std::move(stored_operations)},
+      {"batch_options", {{"parallel_limit", parallel_limit}, {"on_failure", on_failure}}},
+      {"correlation_id", correlation_id},
+      {"rolled_back", false},
+      {"created_at", now},
+      {"updated_at", now},
+      {"finished_at", ""}};
+  committer_.write({{std::string(kBatches), id, batch.record, false}});
+  json::object stored = batch.record;
+  {
+    std::lock_guard lock(mutex_);
+    active_.emplace(id, std::move(batch));
+    changed_ = true;
+  }
+  wake_.notify_one();
+  component_logger("orchestrator")
+      ->info("accepted batch {} with {} operations, on_failure={} [correlation_id={}]", id,
+             operations.size(), on_failure, correlation_id);
+  return stored;
+}
+
+BatchEngine::Batch& BatchEngine::find_batch(const std::string& id) {
+  return active_.at(id);
+}
+
+json::object& BatchEngine::operation(Batch& batch, const std::string& id) {
+  return batch.record["operations"].as_array()[batch.index.at(id)].as_object();
+}
+
+void BatchEngine::persist(const Batch& batch) {
+  json::object record = batch.record;
+  record["updated_at"] = sdk::utc_timestamp();
+  committer_.write_later({{std::string(kBatches), text(record, "id"), record, false}});
+}
+
+void BatchEngine::run() {
+  std::unique_lock lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stopping_ || changed_ || !finished_workflows_.empty(); });
+    if (stopping_) return;
+    changed_ = false;
+    while (!finished_workflows_.empty()) {
+      json::object workflow = std::move(finished_workflows_.front());
+      finished_workflows_.pop_front();
+      on_workflow_finished(workflow);
+    }
+    std::vector<std::string> ids;
+    for (auto& [id, batch] : active_) ids.push_back(id);
+    for (const auto& id : ids) {
+      std::vector<std::pair<std::string, std::string>> started;
+      schedule(active_.at(id), started);
+      finish_if_done(active_.at(id));
+      if (is_terminal_state(text(active_.at(id).record, "status"))) active_.erase(id);
+    }
+  }
+}
+
+void BatchEngine::on_workflow_finished(const json::object& workflow) {
+  std::string tag = text(workflow, "batch_id");  // "<batch id>/<operation id>"
+  auto slash = tag.find('/');
+  if (slash == std::string::npos) return;
+  std::string batch_id = tag.substr(0, slash);
+  std::string operation_id = tag.substr(slash + 1);
+  if (active_.count(batch_id) == 0 || operation_id.find('#') != std::string::npos) return;
+  Batch& batch = active_.at(batch_id);
+  json::object& op = operation(batch, operation_id);
+  if (is_terminal_state(text(op, "status"))) return;
+  std::string status = text(workflow, "status");
+  op["status"] = status;
+  op["error"] = text(workflow, "error");
+  op["workflow_id"] = text(workflow, "id");
+  if (status == kCompleted) batch.completion_order.push_back(operation_id);
+  if (status == kFailed) handle_failure(batch, operation_id);
+  persist(batch);
+}
+
+void BatchEngine::schedule(Batch& batch,
+                           std::vector<std::pair<std::string, std::string>>& started) {
+  if (text(batch.record, "status") != kRunning) return;
+  auto& operations = batch.record["operations"].as_array();
+  std::int64_t limit = batch.record["batch_options"].as_object()["parallel_limit"].as_int64();
+  std::int64_t in_flight = 0;
+  for (const auto& item : operations) {
+    std::string status = text(item.as_object(), "status");
+    if ((status == kPending || status == kRunning) &&
+        !text(item.as_object(), "workflow_id").empty()) {
+      ++in_flight;
+    }
+  }
+  std::string batch_id = text(batch.record, "id");
+  std::string correlation_id = text(batch.record, "correlation_id");
+  for (auto& item : operations) {
+    if (in_flight >= limit) break;
+    json::object& op = item.as_object();
+    if (text(op, "status") != kPending || !text(op, "workflow_id").empty()) continue;
+    bool ready = true;
+    for (const auto& dependency : dependencies_of(op)) {
+      ready = ready && text(operation(batch, dependency), "status") == kCompleted;
+    }
+    if (!ready) continue;
+    std::string type = text(op, "type");
+    if (type == "config") {
+      // A configuration check: passes when every key in params has that value in force.
+      op["status"] = kCompleted;
+      for (const auto& [key, expected] : op["params"].as_object()) {
+        auto value = config_.find(key);
+        if (!value || value->value != expected) {
+          op["status"] = kFailed;
+          op["error"] = "configuration key '" + std::string(key) + "' is " +
+                        (value ? json::serialize(value->value) : std::string("not set")) +
+                        ", expected " + json::serialize(expected);
+        }
+      }
+      if (text(op, "status") == kCompleted)
+        batch.completion_order.push_back(text(op, "id"));
+      else
+        handle_failure(batch, text(op, "id"));
+      continue;
+    }
+    std::string workflow_type = type == "taskserv_install" ? "taskserv_create" : type;
+    WorkflowOptions options;
+    options.wait_for_completion = false;
+    json::object workflow = workflows_.submit(workflow_type, op["params"].as_object(), options,
+                                              correlation_id, batch_id + "/" + text(op, "id"));
+    op["workflow_id"] = workflow["id"];
+    started.emplace_back(text(op, "id"), text(workflow, "id"));
+    ++in_flight;
+  }
+  if (!started.empty()) persist(batch);
+}
+
+void BatchEngine::handle_failure(Batch& batch, const std::string& failed_id) {
+  json::object& options = batch.record["batch_options"].as_object();
+  std::string policy = text(options, "on_failure");
+  auto& operations = batch.record["operations"].as_array();
+  if (policy == "continue") {
+    // Skip everything that depends on the failed operation, directly or not.
+    std::set<std::string> failed{failed_id};
+    bool changed = true;
+    while (changed) {
+      changed = false;
+      for (auto& item : operations) {
+        json::object& op = item.as_object();
+        if (text(op, "status") != kPending || !text(op, "workflow_id").empty()) continue;
+        for (const auto& dependency : dependencies_of(op)) {
+          if (failed.count(dependency) == 0) continue;
+          op["status"] = kSkipped;
+          op["error"] = "skipped because '" + dependency + "' did not complete";
+          failed.insert(text(op, "id"));
+          changed = true;
+          break;
+        }
+      }
+    }
+    return;
+  }
+  // fail and rollback: nothing new starts.
+  for (auto& item : operations) {
+    json::object& op = item.as_object();
+    if (text(op, "status") == kPending && text(op, "workflow_id").empty()) {
+      op["status"] = kCancelled;
+      op["error"] = "cancelled because '" + failed_id + "' failed";
+    }
+  }
+  batch.record["status"] = kFailed;
+  if (policy == "rollback") batch.rollback_requested = true;
+}
+
+void BatchEngine::finish_if_done(Batch& batch) {
+  auto& operations = batch.record["operations"].as_array();
+  bool any_failed = false;
+  for (const auto& item : operations) {
+    std::string status = text(item.as_object(), "status");
+    if (status == kPending || status == kRunning) return;  // still going
+    any_failed = any_failed || status == kFailed || status == kSkipped;
+  }
+  if (batch.rollback_requested) roll_back(batch);
+  std::string status = text(batch.record, "status");
+  if (status == kRunning) batch.record["status"] = any_failed ? kFailed : kCompleted;
+  batch.record["finished_at"] = sdk::utc_timestamp();
+  persist(batch);
+  component_logger("orchestrator")
+      ->info("batch {} {} [correlation_id={}]", text(batch.record, "id"),
+             text(batch.record, "status"), text(batch.record, "correlation_id"));
+}
+
+void BatchEngine::roll_back(Batch& batch) {
+  batch.rollback_requested = false;
+  std::string batch_id = text(batch.record, "id");
+  auto log = component_logger("orchestrator");
+  for (auto it = batch.completion_order.rbegin(); it != batch.completion_order.rend(); ++it) {
+    json::object& op = operation(batch, *it);
+    auto [type, params] = undo_of(op);
+    if (type.empty()) {
+      op["rollback"] = {{"status", "not_reversible"},
+                        {"message", "operations of type " + text(op, "type") + " are not undone"}};
+      continue;
+    }
+    WorkflowOptions options;
+    json::object undo =
+        workflows_.submit(type, params, options, text(batch.record, "correlation_id"),
+                          batch_id + "/" + *it + "#rollback");
+    // The caller holds mutex_; release it while waiting, because the worker that runs
+    // the undo reports its end to this engine's listener, which takes mutex_.
+    mutex_.unlock();
+    json::object done = workflows_.wait(text(undo, "id"), std::chrono::seconds(600));
+    mutex_.lock();
+    bool undone = text(done, "status") == kCompleted;
+    op["rollback"] = {{"status", undone ? "done" : "failed"},
+                      {"workflow_id", done["id"]},
+                      {"error", done["error"]}};
+    if (undone) op["status"] = kRolledBack;
+    log->info("batch {}: rolled back {} with {}: {}", batch_id, *it, type, text(done, "status"));
+  }
+  batch.completion_order.clear();
+  batch.record["rolled_back"] = true;
+  persist(batch);
+}
+
+std::optional<json::object> BatchEngine::get(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = active_.find(id); found != active_.end()) return found->second.record;
+  }
+  return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(kBatches, id); });
+}
+
+std::pair<std::vector<json::object>, std::size_t> BatchEngine::list(std::size_t limit,
+                                                                    std::size_t offset) {
+  std::vector<json::object> records;
+  storage_.call("for_each", [&](sdk::StorageBackend& storage) {
+    storage.for_each(kBatches, [&](const std::string& id, const json::object& record) {
+      records.push_back(record);
+      return true;
+    });
+  });
+  std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
+    return text(a, "created_at") > text(b, "created_at");
+  });
+  std::size_t total = records.size();
+  std::vector<json::object> page;
+  for (std::size_t i = offset; i < records.size() && page.size() < limit; ++i)
+    page.push_back(records[i]);
+  return {page, total};
+}
+
+json::object BatchEngine::cancel(const std::string& id) {
+  std::vector<std::string> running;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = active_.find(id);
+    if (found == active_.end()) {
+      if (!get(id)) throw sdk::Error::not_found("batch '" + id + "' not found");
+      throw sdk::Error::conflict("batch '" + id + "' has already ended; nothing to cancel");
+    }
+    Batch& batch = found->second;
+    for (auto& item : batch.record["operations"].as_array()) {
+      json::object& op = item.as_object();
+      if (text(op, "status") != kPending && text(op, "status") != kRunning) continue;
+      if (text(op, "workflow_id").empty()) {
+        op["status"] = kCancelled;
+        op["error"] = "cancelled on request";
+      } else {
+        running.push_back(text(op, "workflow_id"));
+      }
+    }
+    batch.record["status"] = kCancelled;
+    persist(batch);
+    changed_ = true;
+  }
+  for (const auto& workflow_id : running) {
+    try {
+      workflows_.cancel(workflow_id);
+    } catch (const sdk::Error&) {
+      // It ended between the check and the cancel; its end is reported as usual.
+    }
+  }
+  wake_.notify_one();
+  return *get(id);
+}
+
+json::object BatchEngine::rollback(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (active_.count(id) != 0) {
+      throw sdk::Error::conflict("batch '" + id +
+                                 "' is still running; cancel it first, then roll it back");
+    }
+  }
+  auto record = get(id);
+  if (!record) throw sdk::Error::not_found("batch '" + id + "' not found");
+  if ((*record)["rolled_back"].as_bool()) {
+    throw sdk::Error::conflict("batch '" + id + "' was already rolled back");
+  }
+  Batch batch;
+  batch.record = *record;
+  auto& operations = batch.record["operations"].as_array();
+  std::vector<std::pair<std::string, std::string>> completed;  // finished_at of workflow, id
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    json::object& op = operations[i].as_object();
+    batch.index[text(op, "id")] = i;
+    if (text(op, "status") != kCompleted) continue;
+    auto workflow = workflows_.get(text(op, "workflow_id"));
+    completed.emplace_back(workflow ? text(*workflow, "finished_at") : "", text(op, "id"));
+  }
+  std::sort(completed.begin(), completed.end());
+  for (const auto& [finished, op_id] : completed) batch.completion_order.push_back(op_id);
+  std::unique_lock lock(mutex_);
+  roll_back(batch);
+  lock.unlock();
+  committer_.write({{std::string(kBatches), id, batch.record, false}});
+  return batch.record;
+}
+
+}  // namespace provisioning::host

@@ -1,0 +1,89 @@
+#pragma once
+
+#include <provisioning/sdk/json.h>
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "config.h"
+#include "orchestrator/committer.h"
+#include "orchestrator/workflow_engine.h"
+
+namespace provisioning::host {
+
+// Operation types a batch accepts.
+bool is_batch_operation_type(std::string_view type);
+
+// Checks a batch before it is stored: unique operation ids, known types, dependencies
+// that exist, and no cycle. Throws sdk::Error (kInvalidArgument) naming the operation,
+// and spelling out a cycle as "a -> b -> a".
+void validate_batch(const json::array& operations);
+
+// Runs batches: lists of operations with dependencies, each run as a workflow of the
+// engine, in dependency order with at most parallel_limit in flight.
+//
+// on_failure decides what a failed operation does to the rest: "fail" cancels what has
+// not started, "continue" skips only the operations that depend on it, and "rollback"
+// cancels what has not started and then undoes the completed operations in reverse
+// order of completion (servers created are deleted, taskservs installed are removed).
+//
+// Batch records live in the "batches" collection. Operation states are those of
+// workflows plus "Skipped" (a dependency failed) and, for rollback, "RolledBack".
+class BatchEngine {
+ public:
+  BatchEngine(WorkflowEngine& workflows, Committer& committer,
+              PluginHandle<sdk::StorageBackend> storage, const Config& config);
+  ~BatchEngine();
+
+  // Resumes unfinished batches and starts the scheduling thread.
+  void start();
+  void stop();
+
+  // Validates and stores the batch, then starts its first operations.
+  json::object submit(const json::array& operations, const json::object& batch_options,
+                      const std::string& correlation_id);
+  std::optional<json::object> get(const std::string& id);
+  std::pair<std::vector<json::object>, std::size_t> list(std::size_t limit, std::size_t offset);
+  json::object cancel(const std::string& id);
+  // Undoes the completed operations of a batch that has ended, in reverse order.
+  json::object rollback(const std::string& id);
+
+ private:
+  struct Batch {
+    json::object record;
+    std::map<std::string, std::size_t> index;  // operation id -> position in "operations"
+    std::vector<std::string> completion_order;
+    bool rollback_requested = false;
+  };
+
+  void run();
+  void on_workflow_finished(const json::object& workflow);
+  void schedule(Batch& batch, std::vector<std::pair<std::string, std::string>>& started);
+  void handle_failure(Batch& batch, const std::string& failed_id);
+  void finish_if_done(Batch& batch);
+  void roll_back(Batch& batch);
+  void persist(const Batch& batch);
+  Batch& find_batch(const std::string& id);
+  json::object& operation(Batch& batch, const std::string& id);
+
+  WorkflowEngine& workflows_;
+  Committer& committer_;
+  PluginHandle<sdk::StorageBackend> storage_;
+  const Config& config_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::map<std::string, Batch> active_;
+  std::deque<json::object> finished_workflows_;
+  bool stopping_ = false;
+  bool changed_ = false;  // a batch was added or cancelled since the last pass
+  std::thread thread_;
+};
+
+}  // namespace provisioning::host

@@ -1,0 +1,65 @@
+#pragma once
+
+#include <provisioning/sdk/storage.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "plugin_loader.h"
+
+namespace provisioning::host {
+
+namespace json = boost::json;
+
+// One record to write; an empty `record` with `remove` set deletes it.
+struct RecordWrite {
+  std::string collection;
+  std::string id;
+  json::object record;
+  bool remove = false;
+};
+
+// Writes records through one background thread that groups every write waiting at that
+// moment into one storage transaction ("group commit"). Each transaction costs one sync
+// to disk whatever its size, so many concurrent writers share the cost instead of
+// queueing for a sync each.
+//
+// Writes are applied in the order they were submitted. Thread-safe.
+class Committer {
+ public:
+  explicit Committer(PluginHandle<sdk::StorageBackend> storage);
+  ~Committer();  // writes what is queued, then stops
+
+  Committer(const Committer&) = delete;
+  Committer& operator=(const Committer&) = delete;
+
+  // Returns once the writes are durable. Throws the storage error when their
+  // transaction failed (in which case none of them was written).
+  void write(std::vector<RecordWrite> writes);
+
+  // Queues the writes and returns at once; a failure is logged.
+  void write_later(std::vector<RecordWrite> writes);
+
+  // Number of transactions committed, for tests and metrics.
+  std::uint64_t transactions() const;
+
+ private:
+  struct Batch;
+  void run();
+  void commit(std::vector<std::shared_ptr<Batch>>& batches);
+
+  PluginHandle<sdk::StorageBackend> storage_;
+  mutable std::mutex mutex_;
+  std::condition_variable queued_;
+  std::deque<std::shared_ptr<Batch>> queue_;
+  bool stopping_ = false;
+  std::uint64_t transactions_ = 0;
+  std::thread thread_;
+};
+
+}  // namespace provisioning::host

@@ -1,0 +1,144 @@
+#include "orchestrator/operations.h"
+
+#include <provisioning/sdk/error.h>
+
+#include "logging.h"
+
+namespace provisioning::host {
+namespace {
+
+json::array steps_json(const std::vector<TaskservStep>& steps) {
+  json::array array;
+  for (const auto& step : steps) {
+    array.push_back({{"server", step.server},
+                     {"taskserv", step.taskserv},
+                     {"action", step.action},
+                     {"version", step.version}});
+  }
+  return array;
+}
+
+}  // namespace
+
+std::string param_string(const json::object& params, std::string_view key, bool required,
+                         std::string_view operation) {
+  const json::value* value = params.if_contains(key);
+  if (value == nullptr || value->is_null()) {
+    if (!required) return {};
+    throw sdk::Error::invalid_argument(std::string(operation) + ": missing field '" +
+                                       std::string(key) + "'");
+  }
+  if (!value->is_string()) {
+    throw sdk::Error::invalid_argument(std::string(operation) + ": field '" + std::string(key) +
+                                       "' must be a string");
+  }
+  return std::string(value->get_string());
+}
+
+std::vector<std::string> param_strings(const json::object& params, std::string_view key,
+                                       std::string_view operation) {
+  std::vector<std::string> items;
+  const json::value* value = params.if_contains(key);
+  if (value == nullptr || value->is_null()) return items;
+  if (!value->is_array()) {
+    throw sdk::Error::invalid_argument(std::string(operation) + ": field '" + std::string(key) +
+                                       "' must be a list of strings");
+  }
+  for (const auto& item : value->get_array()) {
+    if (!item.is_string()) {
+      throw sdk::Error::invalid_argument(std::string(operation) + ": field '" + std::string(key) +
+                                         "' must be a list of strings");
+    }
+    items.emplace_back(item.get_string());
+  }
+  return items;
+}
+
+Operations::Operations(Host& host) : host_(host), servers_(host), taskservs_(host, servers_) {}
+
+json::value Operations::run(const std::string& type, const json::object& params,
+                            TaskContext& context) {
+  context.check_point();
+  if (type == "server_create") return create_server(params, context);
+  if (type == "server_delete") return delete_server(params, context);
+  if (type == "taskserv_create" || type == "taskserv_install") {
+    return install_taskserv(params, context);
+  }
+  if (type == "taskserv_remove") return remove_taskserv(params, context);
+  if (type == "cluster_create") return create_cluster(params, context);
+  throw sdk::Error::invalid_argument(
+      "unknown operation type '" + type +
+      "'; use server_create, server_delete, taskserv_create, taskserv_install, "
+      "taskserv_remove or cluster_create");
+}
+
+json::value Operations::create_server(const json::object& params, TaskContext& context) {
+  const char* operation = "server_create";
+  CreateServerRequest request;
+  request.name = param_string(params, "name", true, operation);
+  request.plan = param_string(params, "plan", true, operation);
+  request.zone = param_string(params, "zone", false, operation);
+  if (request.zone == "auto") request.zone.clear();
+  request.provider = param_string(params, "provider", false, operation);
+  request.metadata["workflow_id"] = context.workflow_id();
+
+  // An earlier attempt of this workflow may have created or reserved the server already.
+  if (auto existing = servers_.find(request.name)) {
+    const json::value* owner = existing->at("metadata").as_object().if_contains("workflow_id");
+    bool ours =
+        owner != nullptr && owner->is_string() && owner->get_string() == context.workflow_id();
+    if (ours && record_string(*existing, "status") == "running") return *existing;
+    if (ours && record_string(*existing, "status") == "creating") {
+      if (auto adopted = servers_.reconcile_creating(*existing)) return *adopted;
+    }
+  }
+  return servers_.create(request);
+}
+
+json::value Operations::delete_server(const json::object& params, TaskContext& context) {
+  std::string name = param_string(params, "name", true, "server_delete");
+  if (!servers_.find(name) && context.attempt() > 1) {
+    return json::object{{"name", name}, {"status", "deleted"}};  // an earlier attempt did it
+  }
+  return servers_.remove(name);
+}
+
+json::value Operations::install_taskserv(const json::object& params, TaskContext& context) {
+  const char* operation = "taskserv_install";
+  TaskservInstallRequest request;
+  request.name = param_string(params, "name", true, operation);
+  request.servers = param_strings(params, "servers", operation);
+  if (auto server = param_string(params, "server", false, operation); !server.empty()) {
+    request.servers.push_back(server);
+  }
+  return json::object{{"steps", steps_json(taskservs_.install(request))}};
+}
+
+json::value Operations::remove_taskserv(const json::object& params, TaskContext& context) {
+  const char* operation = "taskserv_remove";
+  std::string name = param_string(params, "name", true, operation);
+  std::vector<std::string> servers = param_strings(params, "servers", operation);
+  if (auto server = param_string(params, "server", false, operation); !server.empty()) {
+    servers.push_back(server);
+  }
+  try {
+    return json::object{{"steps", steps_json(taskservs_.remove(name, servers, false))}};
+  } catch (const sdk::Error& error) {
+    if (error.code() != sdk::ErrorCode::kNotFound || context.attempt() == 1) throw;
+    return json::object{{"steps", json::array{}}};  // an earlier attempt removed it
+  }
+}
+
+json::value Operations::create_cluster(const json::object& params, TaskContext& context) {
+  std::string name = param_string(params, "name", true, "cluster_create");
+  ClusterService clusters(host_, servers_, taskservs_);
+  auto log = component_logger("orchestrator");
+  clusters.set_progress([&](const std::string& line) {
+    log->info("workflow {}: {} [correlation_id={}]", context.workflow_id(), line,
+              context.correlation_id());
+    context.check_point();
+  });
+  return clusters.create(name, false);
+}
+
+}  // namespace provisioning::host

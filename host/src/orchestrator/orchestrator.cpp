@@ -1,0 +1,311 @@
+#include "orchestrator/orchestrator.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <httplib.h>
+#include <provisioning/sdk/error.h>
+#include <provisioning/sdk/files.h>
+#include <provisioning/sdk/time_and_ids.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "logging.h"
+
+namespace provisioning::host {
+namespace {
+
+std::string string_or(const Config& config, std::string_view key, std::string fallback) {
+  auto value = config.find(key);
+  return value && value->value.is_string() ? std::string(value->value.get_string()) : fallback;
+}
+
+HttpRequest to_request(const httplib::Request& request) {
+  HttpRequest converted;
+  converted.method = request.method;
+  converted.path = request.path;
+  converted.body = request.body;
+  for (const auto& [name, value] : request.params) converted.query[name] = value;
+  for (const auto& [name, value] : request.headers) {
+    std::string lower = name;
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    converted.headers[lower] = value;
+  }
+  return converted;
+}
+
+void write_response(const HttpResponse& response, httplib::Response& out) {
+  out.status = response.status;
+  for (const auto& [name, value] : response.headers) out.set_header(name, value);
+  out.set_content(response.body, response.content_type);
+}
+
+json::object options_of(const json::object& request) {
+  const json::value* options = request.if_contains("options");
+  return options != nullptr && options->is_object() ? options->get_object() : json::object{};
+}
+
+WorkflowOptions workflow_options(const json::object& request) {
+  json::object options = options_of(request);
+  WorkflowOptions parsed;
+  if (auto* v = options.if_contains("wait_for_completion"); v && v->is_bool()) {
+    parsed.wait_for_completion = v->get_bool();
+  }
+  if (auto* v = options.if_contains("timeout_seconds"); v && v->is_int64()) {
+    parsed.timeout_seconds = static_cast<int>(v->get_int64());
+  }
+  if (auto* v = options.if_contains("retry_count"); v && v->is_int64()) {
+    parsed.retry_count = static_cast<int>(v->get_int64());
+  }
+  return parsed;
+}
+
+std::size_t size_field(const json::object& request, std::string_view key, std::size_t fallback) {
+  const json::value* value = request.if_contains(key);
+  return value != nullptr && value->is_int64() && value->get_int64() >= 0
+             ? static_cast<std::size_t>(value->get_int64())
+             : fallback;
+}
+
+json::object page(std::string_view key, std::pair<std::vector<json::object>, std::size_t> result) {
+  json::array items;
+  for (auto& item : result.first) items.push_back(std::move(item));
+  return json::object{{key, std::move(items)}, {"total", result.second}};
+}
+
+}  // namespace
+
+bool is_loopback_address(const std::string& host) {
+  if (host == "localhost" || host == "::1") return true;
+  in_addr address{};
+  if (inet_pton(AF_INET, host.c_str(), &address) != 1) return false;
+  return (ntohl(address.s_addr) >> 24) == 127;
+}
+
+OrchestratorOptions orchestrator_options(const Config& config, const HostPaths& paths) {
+  OrchestratorOptions options;
+  options.host = config.get_string("orchestrator.host");
+  options.port = static_cast<int>(config.get_int("orchestrator.port"));
+  options.max_body_bytes = static_cast<std::size_t>(config.get_int("orchestrator.max_body_bytes"));
+  options.engine.max_parallel_tasks =
+      static_cast<int>(config.get_int("orchestrator.max_parallel_tasks"));
+  options.auth_token = string_or(config, "orchestrator.auth_token", "");
+  options.router.auth_token = options.auth_token;
+  options.router.default_version = string_or(config, "api.default_version", "v1");
+  if (auto deprecated = config.find("api.deprecated"); deprecated && deprecated->value.is_array()) {
+    for (const auto& item : deprecated->value.get_array()) {
+      if (!item.is_string()) continue;
+      std::string id(item.get_string());
+      options.router.deprecated[id] = string_or(config, "api.sunset." + id, "");
+    }
+  }
+  options.router.openapi_file = (paths.core_config.parent_path() / "openapi.json").string();
+  if (!is_loopback_address(options.host) && options.auth_token.empty()) {
+    throw sdk::Error::invalid_argument(
+        "orchestrator.host is '" + options.host +
+        "', which is not a loopback address, and orchestrator.auth_token is not set; set a "
+        "token (in config.toml or PROVISIONING_ORCHESTRATOR_AUTH_TOKEN) or bind 127.0.0.1");
+  }
+  return options;
+}
+
+std::filesystem::path orchestrator_state_file(const Workspace& workspace) {
+  return workspace.state_dir() / "orchestrator.json";
+}
+
+Orchestrator::Orchestrator(Host& host, OrchestratorOptions options)
+    : host_(host), options_(std::move(options)), operations_(host) {}
+
+Orchestrator::~Orchestrator() {
+  stop();
+}
+
+void Orchestrator::claim_workspace() {
+  std::filesystem::path lock_file = host_.workspace().state_dir() / "orchestrator.lock";
+  std::filesystem::create_directories(lock_file.parent_path());
+  lock_fd_ = ::open(lock_file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (lock_fd_ < 0 || ::flock(lock_fd_, LOCK_EX | LOCK_NB) != 0) {
+    std::string owner = "another process";
+    try {
+      auto state = json::parse(sdk::read_file(orchestrator_state_file(host_.workspace())));
+      owner = "pid " + json::serialize(state.at("pid")) + " on port " +
+              json::serialize(state.at("port"));
+    } catch (const std::exception&) {
+      // The state file is informational; the lock is what counts.
+    }
+    if (lock_fd_ >= 0) ::close(lock_fd_);
+    lock_fd_ = -1;
+    throw sdk::Error::conflict("an orchestrator (" + owner + ") already serves workspace '" +
+                               host_.workspace().root().string() +
+                               "'; stop it with 'provisioning orchestrator stop'");
+  }
+}
+
+void Orchestrator::release_workspace() {
+  if (lock_fd_ < 0) return;
+  std::error_code ignored;  // a missing state file is already what we want
+  std::filesystem::remove(orchestrator_state_file(host_.workspace()), ignored);
+  ::close(lock_fd_);
+  lock_fd_ = -1;
+}
+
+int Orchestrator::start() {
+  claim_workspace();
+  auto storage = host_.storage();
+  committer_ = std::make_unique<Committer>(storage);
+  engine_ = std::make_unique<WorkflowEngine>(
+      *committer_, storage,
+      [this](const std::string& type, const json::object& params, TaskContext& context) {
+        return operations_.run(type, params, context);
+      },
+      options_.engine);
+  batches_ = std::make_unique<BatchEngine>(*engine_, *committer_, storage, host_.config());
+  router_ = std::make_unique<ApiRouter>(host_, *this, options_.router);
+  engine_->start();
+  batches_->start();
+
+  server_ = std::make_unique<httplib::Server>();
+  int threads = options_.http_threads;
+  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  server_->set_payload_max_length(options_.max_body_bytes);
+  // One handler for every path and method: the router matches routes itself. (A
+  // pre-routing handler would run before httplib reads the request body.)
+  auto handler = [this](const httplib::Request& request, httplib::Response& out) {
+    write_response(router_->handle(to_request(request)), out);
+  };
+  server_->Get(".*", handler);
+  server_->Post(".*", handler);
+  server_->Put(".*", handler);
+  server_->Patch(".*", handler);
+  server_->Delete(".*", handler);
+  server_->set_error_handler([this](const httplib::Request& request, httplib::Response& out) {
+    if (out.status != 413) return;
+    std::string message = "request body is larger than orchestrator.max_body_bytes (" +
+                          std::to_string(options_.max_body_bytes) + " bytes)";
+    out.set_content(json::serialize(error_body("payload_too_large", message, "", "")),
+                    "application/json");
+  });
+
+  if (options_.port == 0) {
+    port_ = server_->bind_to_any_port(options_.host);
+  } else {
+    port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
+  }
+  if (port_ <= 0) {
+    stop();
+    throw sdk::Error::unavailable("cannot listen on " + options_.host + ":" +
+                                  std::to_string(options_.port) +
+                                  ": the port is in use or the address is not local; choose "
+                                  "another with --port or orchestrator.port");
+  }
+  json::object state{{"pid", ::getpid()},
+                     {"host", options_.host},
+                     {"port", port_},
+                     {"started_at", sdk::utc_timestamp()}};
+  sdk::write_file_atomically(orchestrator_state_file(host_.workspace()), json::serialize(state));
+  component_logger("orchestrator")
+      ->info("orchestrator listening on {}:{} with {} workers{}", options_.host, port_,
+             options_.engine.max_parallel_tasks,
+             options_.auth_token.empty() ? "" : ", bearer token required");
+  return port_;
+}
+
+void Orchestrator::run() {
+  if (server_) server_->listen_after_bind();
+}
+
+void Orchestrator::stop() {
+  std::lock_guard lock(stop_mutex_);  // a signal thread and the main thread may both stop
+  if (server_) server_->stop();
+  if (batches_) batches_->stop();
+  if (engine_) engine_->stop();
+  batches_.reset();
+  engine_.reset();
+  committer_.reset();
+  release_workspace();
+}
+
+json::value Orchestrator::call(const std::string& operation, const json::object& request) {
+  if (operation.starts_with("server.")) return call_server(operation, request);
+  if (operation.starts_with("workflow.") || operation.starts_with("task.")) {
+    return call_workflow(operation, request);
+  }
+  if (operation.starts_with("batch.")) return call_batch(operation, request);
+  throw sdk::Error::invalid_argument("unknown operation '" + operation + "'");
+}
+
+json::value Orchestrator::call_server(const std::string& operation, const json::object& request) {
+  ServerService& servers = operations_.servers();
+  if (operation == "server.list") {
+    json::array items;
+    for (auto& record : servers.list()) items.push_back(std::move(record));
+    return json::object{{"servers", std::move(items)}};
+  }
+  std::string name = param_string(request, "name", true, operation);
+  if (operation == "server.get") return servers.get(name);
+  if (operation == "server.delete") return servers.remove(name);
+  if (operation == "server.create") {
+    CreateServerRequest create;
+    create.name = name;
+    create.plan = param_string(request, "plan", true, operation);
+    create.zone = param_string(request, "zone", false, operation);
+    if (create.zone == "auto") create.zone.clear();
+    return servers.create(create);
+  }
+  throw sdk::Error::invalid_argument("unknown operation '" + operation + "'");
+}
+
+json::value Orchestrator::call_workflow(const std::string& operation, const json::object& request) {
+  if (operation == "workflow.submit") {
+    std::string type = param_string(request, "type", true, operation);
+    const json::value* params = request.if_contains("params");
+    WorkflowOptions options = workflow_options(request);
+    json::object workflow =
+        engine_->submit(type, params && params->is_object() ? params->get_object() : json::object{},
+                        options, current_correlation_id());
+    if (!options.wait_for_completion) return workflow;
+    return engine_->wait(param_string(workflow, "id", true, operation),
+                         std::chrono::seconds(options.timeout_seconds) * (options.retry_count + 1) +
+                             std::chrono::seconds(5));
+  }
+  std::string status = param_string(request, "status", false, operation);
+  std::size_t limit = size_field(request, "limit", 100);
+  std::size_t offset = size_field(request, "offset", 0);
+  if (operation == "workflow.list") {
+    return page("workflows", engine_->list(sdk::kWorkflows, status, limit, offset));
+  }
+  if (operation == "task.list") return page("tasks", engine_->list("tasks", status, limit, offset));
+  std::string id = param_string(request, "id", true, operation);
+  if (operation == "workflow.cancel") return engine_->cancel(id);
+  auto record = operation == "task.get" ? engine_->get_task(id) : engine_->get(id);
+  if (!record) {
+    throw sdk::Error::not_found((operation == "task.get" ? "task '" : "workflow '") + id +
+                                "' not found");
+  }
+  return *record;
+}
+
+json::value Orchestrator::call_batch(const std::string& operation, const json::object& request) {
+  if (operation == "batch.submit") {
+    const json::value* operations = request.if_contains("operations");
+    if (operations == nullptr || !operations->is_array()) {
+      throw sdk::Error::invalid_argument("batch.submit: 'operations' must be a list");
+    }
+    const json::value* options = request.if_contains("batch_options");
+    return batches_->submit(
+        operations->get_array(),
+        options && options->is_object() ? options->get_object() : json::object{},
+        current_correlation_id());
+  }
+  if (operation == "batch.list") {
+    return page("batches", batches_->list(size_field(request, "limit", 100),
+                                          size_field(request, "offset", 0)));
+  }
+  std::string id = param_string(request, "id", true, operation);
+  if (operation == "batch.cancel") return batches_->cancel(id);
+  if (operation == "batch.rollback") return batches_->rollback(id);
+  auto record = batches_->get(id);
+  if (!record) throw sdk::Error::not_found("batch '" + id + "' not found");
+  return *record;
+}
+
+}  // namespace provisioning::host

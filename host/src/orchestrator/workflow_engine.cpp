@@ -1,0 +1,426 @@
+#include "orchestrator/workflow_engine.h"
+
+#include <provisioning/sdk/error.h>
+#include <provisioning/sdk/time_and_ids.h>
+
+#include <algorithm>
+
+#include "logging.h"
+
+namespace provisioning::host {
+namespace {
+
+std::string text(const json::object& record, std::string_view key) {
+  const json::value* value = record.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
+}
+
+std::int64_t number(const json::object& record, std::string_view key) {
+  const json::value* value = record.if_contains(key);
+  return value != nullptr && value->is_int64() ? value->get_int64() : 0;
+}
+
+bool is_retryable(sdk::ErrorCode code) {
+  return code == sdk::ErrorCode::kUnavailable || code == sdk::ErrorCode::kInternal;
+}
+
+json::object new_workflow(const std::string& id, const std::string& type,
+                          const json::object& params, const WorkflowOptions& options,
+                          const std::string& correlation_id, const std::string& batch_id) {
+  std::string now = sdk::utc_timestamp();
+  return json::object{{"id", id},
+                      {"type", type},
+                      {"status", kPending},
+                      {"params", params},
+                      {"options",
+                       {{"wait_for_completion", options.wait_for_completion},
+                        {"timeout_seconds", options.timeout_seconds},
+                        {"retry_count", options.retry_count}}},
+                      {"result", nullptr},
+                      {"error", ""},
+                      {"created_at", now},
+                      {"updated_at", now},
+                      {"started_at", ""},
+                      {"finished_at", ""},
+                      {"tasks", json::array{id + ".1"}},
+                      {"correlation_id", correlation_id},
+                      {"batch_id", batch_id}};
+}
+
+json::object new_task(const std::string& workflow_id, const std::string& type,
+                      const json::object& params, const WorkflowOptions& options) {
+  std::string now = sdk::utc_timestamp();
+  return json::object{{"id", workflow_id + ".1"},
+                      {"workflow_id", workflow_id},
+                      {"type", type},
+                      {"status", kPending},
+                      {"params", params},
+                      {"attempt", 0},
+                      {"max_attempts", options.retry_count + 1},
+                      {"timeout_seconds", options.timeout_seconds},
+                      {"error", ""},
+                      {"result", nullptr},
+                      {"created_at", now},
+                      {"updated_at", now},
+                      {"started_at", ""},
+                      {"finished_at", ""}};
+}
+
+void set_status(json::object& record, const char* status) {
+  record["status"] = status;
+  record["updated_at"] = sdk::utc_timestamp();
+}
+
+}  // namespace
+
+bool is_terminal_state(std::string_view status) {
+  return status == kCompleted || status == kFailed || status == kCancelled;
+}
+
+void TaskContext::check_point() const {
+  if (cancelled_->load()) throw sdk::Error::conflict("cancelled on request");
+  if (std::chrono::steady_clock::now() > deadline_) {
+    throw sdk::Error::unavailable("timed out: the task ran past its timeout_seconds");
+  }
+}
+
+WorkflowEngine::WorkflowEngine(Committer& committer, PluginHandle<sdk::StorageBackend> storage,
+                               TaskRunner runner, EngineSettings settings)
+    : committer_(committer),
+      storage_(std::move(storage)),
+      runner_(std::move(runner)),
+      settings_(settings) {}
+
+WorkflowEngine::~WorkflowEngine() {
+  stop();
+}
+
+void WorkflowEngine::start() {
+  recover();
+  std::lock_guard lock(mutex_);
+  stopping_ = false;
+  for (int i = 0; i < std::max(1, settings_.max_parallel_tasks); ++i) {
+    workers_.emplace_back([this] { work(); });
+  }
+}
+
+void WorkflowEngine::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_workers_.notify_all();
+  for (auto& worker : workers_) worker.join();
+  workers_.clear();
+}
+
+std::vector<RecordWrite> WorkflowEngine::writes_for(const Entry& entry) const {
+  return {{std::string(sdk::kWorkflows), text(entry.workflow, "id"), entry.workflow, false},
+          {"tasks", text(entry.task, "id"), entry.task, false}};
+}
+
+// Re-queues stored work that did not finish, so nothing accepted is dropped.
+void WorkflowEngine::recover() {
+  std::vector<Entry> unfinished;
+  std::map<std::string, json::object> tasks;
+  storage_.call("for_each", [&](sdk::StorageBackend& storage) {
+    storage.for_each(sdk::kWorkflows, [&](const std::string&, const json::object& workflow) {
+      if (!is_terminal_state(text(workflow, "status"))) unfinished.push_back({workflow, {}});
+      return true;
+    });
+  });
+  auto log = component_logger("orchestrator");
+  for (Entry& entry : unfinished) {
+    std::string id = text(entry.workflow, "id");
+    auto task =
+        storage_.call("get", [&](sdk::StorageBackend& s) { return s.get("tasks", id + ".1"); });
+    entry.task = task ? *task : json::object{};
+    bool was_running = text(entry.workflow, "status") == kRunning;
+    bool attempts_left = number(entry.task, "attempt") < number(entry.task, "max_attempts");
+    if (entry.task.empty() || (was_running && !attempts_left)) {
+      log->warn("workflow {} was interrupted by a restart with no attempt left; failing it", id);
+      std::lock_guard lock(mutex_);
+      active_[id] = entry;
+      continue;
+    }
+    log->info("resuming workflow {} ({}) after a restart", id, text(entry.workflow, "status"));
+    set_status(entry.workflow, kPending);
+    set_status(entry.task, kPending);
+    std::lock_guard lock(mutex_);
+    active_[id] = entry;
+    ready_.push_back(id);
+  }
+  // Fail the ones with nothing left to try, outside the lock.
+  std::vector<std::string> interrupted;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, entry] : active_) {
+      if (std::find(ready_.begin(), ready_.end(), id) == ready_.end()) interrupted.push_back(id);
+    }
+  }
+  for (const auto& id : interrupted) finish(id, kFailed, nullptr, "interrupted");
+}
+
+json::object WorkflowEngine::submit(const std::string& type, const json::object& params,
+                                    const WorkflowOptions& options,
+                                    const std::string& correlation_id,
+                                    const std::string& batch_id) {
+  std::string id = sdk::generate_uuid();
+  Entry entry{new_workflow(id, type, params, options, correlation_id, batch_id),
+              new_task(id, type, params, options)};
+  committer_.write(writes_for(entry));
+  json::object stored = entry.workflow;
+  {
+    std::lock_guard lock(mutex_);
+    active_.emplace(id, std::move(entry));
+    ready_.push_back(id);
+  }
+  wake_workers_.notify_one();
+  component_logger("orchestrator")
+      ->info("accepted workflow {} ({}) [correlation_id={}]", id, type, correlation_id);
+  return stored;
+}
+
+std::optional<std::string> WorkflowEngine::next_task(std::unique_lock<std::mutex>& lock) {
+  while (true) {
+    if (stopping_) return std::nullopt;
+    auto now = Clock::now();
+    while (!delayed_.empty() && delayed_.begin()->first <= now) {
+      ready_.push_back(delayed_.begin()->second);
+      delayed_.erase(delayed_.begin());
+    }
+    if (!ready_.empty()) {
+      std::string id = ready_.front();
+      ready_.pop_front();
+      return id;
+    }
+    if (delayed_.empty()) {
+      wake_workers_.wait(lock);
+    } else {
+      wake_workers_.wait_until(lock, delayed_.begin()->first);
+    }
+  }
+}
+
+void WorkflowEngine::work() {
+  std::unique_lock lock(mutex_);
+  while (auto id = next_task(lock)) {
+    auto found = active_.find(*id);
+    if (found == active_.end()) continue;  // cancelled while queued
+    lock.unlock();
+    run_task(*id);
+    lock.lock();
+  }
+}
+
+void WorkflowEngine::run_task(const std::string& id) {
+  std::string type;
+  json::object params;
+  std::string correlation_id;
+  int attempt = 0;
+  int timeout_seconds = 0;
+  std::shared_ptr<std::atomic<bool>> cancelled;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = active_.find(id);
+    if (found == active_.end()) return;  // cancelled between queue and start
+    Entry& entry = found->second;
+    if (cancelled = entry.cancelled; cancelled->load()) return;
+    attempt = static_cast<int>(number(entry.task, "attempt")) + 1;
+    entry.task["attempt"] = attempt;
+    std::string now = sdk::utc_timestamp();
+    if (text(entry.workflow, "started_at").empty()) entry.workflow["started_at"] = now;
+    entry.task["started_at"] = now;
+    set_status(entry.workflow, kRunning);
+    set_status(entry.task, kRunning);
+    type = text(entry.task, "type");
+    params = entry.task.at("params").as_object();
+    correlation_id = text(entry.workflow, "correlation_id");
+    timeout_seconds = static_cast<int>(number(entry.task, "timeout_seconds"));
+    committer_.write_later(writes_for(entry));
+  }
+  state_changed_.notify_all();
+
+  auto log = component_logger("orchestrator");
+  log->info("running workflow {} ({}) attempt {} [correlation_id={}]", id, type, attempt,
+            correlation_id);
+  TaskContext context(id, correlation_id, attempt,
+                      Clock::now() + std::chrono::seconds(timeout_seconds), cancelled);
+  try {
+    json::value result = runner_(type, params, context);
+    finish(id, kCompleted, result, "");
+  } catch (const sdk::Error& error) {
+    if (cancelled->load()) {
+      finish(id, kCancelled, nullptr, "cancelled on request");
+    } else if (is_retryable(error.code())) {
+      schedule_retry(id, error.what());
+    } else {
+      finish(id, kFailed, nullptr, error.what());
+    }
+  } catch (const std::exception& error) {
+    schedule_retry(id, std::string("unexpected failure: ") + error.what());
+  }
+}
+
+void WorkflowEngine::schedule_retry(const std::string& id, const std::string& error) {
+  auto log = component_logger("orchestrator");
+  std::unique_lock lock(mutex_);
+  auto found = active_.find(id);
+  if (found == active_.end()) return;
+  Entry& entry = found->second;
+  int attempt = static_cast<int>(number(entry.task, "attempt"));
+  int max_attempts = static_cast<int>(number(entry.task, "max_attempts"));
+  if (attempt >= max_attempts) {
+    lock.unlock();
+    log->warn("workflow {} failed after {} attempts: {}", id, attempt, error);
+    finish(id, kFailed, nullptr, error);
+    return;
+  }
+  auto delay = settings_.retry_base_delay * (1LL << std::min(attempt - 1, 20));
+  delay = std::min<std::chrono::milliseconds>(delay, settings_.retry_max_delay);
+  entry.task["error"] = error;
+  entry.workflow["error"] = error;
+  set_status(entry.task, kPending);
+  set_status(entry.workflow, kPending);
+  committer_.write_later(writes_for(entry));
+  delayed_.emplace(Clock::now() + delay, id);
+  log->warn("workflow {} attempt {} failed, retrying in {} ms: {}", id, attempt, delay.count(),
+            error);
+  lock.unlock();
+  wake_workers_.notify_one();
+}
+
+void WorkflowEngine::finish(const std::string& id, const char* status, const json::value& result,
+                            const std::string& error) {
+  Entry entry;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = active_.find(id);
+    if (found == active_.end()) return;
+    entry = found->second;
+  }
+  std::string now = sdk::utc_timestamp();
+  for (json::object* record : {&entry.workflow, &entry.task}) {
+    set_status(*record, status);
+    (*record)["result"] = result;
+    (*record)["error"] = error;
+    (*record)["finished_at"] = now;
+  }
+  try {
+    committer_.write(writes_for(entry));
+  } catch (const std::exception& failure) {
+    // The state stays Running in storage, so a restart picks the workflow up again.
+    component_logger("orchestrator")
+        ->error("cannot store the end of workflow {}: {}", id, failure.what());
+  }
+  std::vector<Listener> listeners;
+  {
+    std::lock_guard lock(mutex_);
+    active_.erase(id);
+    listeners = listeners_;
+  }
+  state_changed_.notify_all();
+  component_logger("orchestrator")
+      ->info("workflow {} {}{}{} [correlation_id={}]", id, status, error.empty() ? "" : ": ", error,
+             text(entry.workflow, "correlation_id"));
+  for (const auto& listener : listeners) listener(entry.workflow);
+}
+
+json::object WorkflowEngine::wait(const std::string& id, std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  state_changed_.wait_for(lock, timeout, [&] { return active_.count(id) == 0; });
+  if (auto found = active_.find(id); found != active_.end()) return found->second.workflow;
+  lock.unlock();
+  auto record = get(id);
+  if (!record) throw sdk::Error::not_found("workflow '" + id + "' not found");
+  return *record;
+}
+
+std::optional<json::object> WorkflowEngine::get(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = active_.find(id); found != active_.end()) return found->second.workflow;
+  }
+  return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(sdk::kWorkflows, id); });
+}
+
+std::optional<json::object> WorkflowEngine::get_task(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    std::string workflow_id = id.substr(0, id.rfind('.'));
+    if (auto found = active_.find(workflow_id); found != active_.end()) {
+      if (text(found->second.task, "id") == id) return found->second.task;
+    }
+  }
+  return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get("tasks", id); });
+}
+
+std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::string_view collection,
+                                                                       const std::string& status,
+                                                                       std::size_t limit,
+                                                                       std::size_t offset) {
+  std::map<std::string, json::object> current;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, entry] : active_) {
+      const json::object& record = collection == "tasks" ? entry.task : entry.workflow;
+      current[text(record, "id")] = record;
+    }
+  }
+  std::vector<json::object> matching;
+  storage_.call("for_each", [&](sdk::StorageBackend& storage) {
+    storage.for_each(collection, [&](const std::string& id, const json::object& stored) {
+      auto live = current.find(id);
+      const json::object& record = live != current.end() ? live->second : stored;
+      if (status.empty() || text(record, "status") == status) matching.push_back(record);
+      return true;
+    });
+  });
+  std::sort(matching.begin(), matching.end(), [](const json::object& a, const json::object& b) {
+    return text(a, "created_at") > text(b, "created_at");
+  });
+  std::size_t total = matching.size();
+  std::vector<json::object> page;
+  for (std::size_t i = offset; i < matching.size() && page.size() < limit; ++i) {
+    page.push_back(std::move(matching[i]));
+  }
+  return {std::move(page), total};
+}
+
+json::object WorkflowEngine::cancel(const std::string& id) {
+  bool queued = false;
+  {
+    std::lock_guard lock(mutex_);
+    auto found = active_.find(id);
+    if (found == active_.end()) {
+      auto stored =
+          storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(sdk::kWorkflows, id); });
+      if (!stored) throw sdk::Error::not_found("workflow '" + id + "' not found");
+      throw sdk::Error::conflict("workflow '" + id + "' already ended as " +
+                                 text(*stored, "status") + "; nothing to cancel");
+    }
+    found->second.cancelled->store(true);
+    queued = text(found->second.workflow, "status") != kRunning;
+    if (queued) {
+      ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
+      for (auto it = delayed_.begin(); it != delayed_.end();) {
+        it = it->second == id ? delayed_.erase(it) : std::next(it);
+      }
+    }
+  }
+  if (queued) finish(id, kCancelled, nullptr, "cancelled on request");
+  auto record = get(id);
+  return record ? *record : json::object{};
+}
+
+void WorkflowEngine::add_listener(Listener listener) {
+  std::lock_guard lock(mutex_);
+  listeners_.push_back(std::move(listener));
+}
+
+std::size_t WorkflowEngine::queue_depth() const {
+  std::lock_guard lock(mutex_);
+  return active_.size();
+}
+
+}  // namespace provisioning::host

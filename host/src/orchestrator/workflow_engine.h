@@ -1,0 +1,161 @@
+#pragma once
+
+#include <provisioning/sdk/json.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "orchestrator/committer.h"
+
+namespace provisioning::host {
+
+// Workflow and task states, as stored and returned by the API.
+inline constexpr const char* kPending = "Pending";
+inline constexpr const char* kRunning = "Running";
+inline constexpr const char* kCompleted = "Completed";
+inline constexpr const char* kFailed = "Failed";
+inline constexpr const char* kCancelled = "Cancelled";
+
+bool is_terminal_state(std::string_view status);
+
+struct WorkflowOptions {
+  bool wait_for_completion = true;
+  int timeout_seconds = 300;  // per attempt
+  int retry_count = 3;        // attempts after the first
+};
+
+// What a running task may ask of the engine.
+class TaskContext {
+ public:
+  TaskContext(std::string workflow_id, std::string correlation_id, int attempt,
+              std::chrono::steady_clock::time_point deadline,
+              std::shared_ptr<std::atomic<bool>> cancelled)
+      : workflow_id_(std::move(workflow_id)),
+        correlation_id_(std::move(correlation_id)),
+        attempt_(attempt),
+        deadline_(deadline),
+        cancelled_(std::move(cancelled)) {}
+
+  const std::string& workflow_id() const { return workflow_id_; }
+  const std::string& correlation_id() const { return correlation_id_; }
+  int attempt() const { return attempt_; }  // 1 for the first run
+
+  // Throws sdk::Error when the task was cancelled or its timeout passed. Long operations
+  // call it between steps; a single plugin call is never interrupted.
+  void check_point() const;
+
+ private:
+  std::string workflow_id_;
+  std::string correlation_id_;
+  int attempt_;
+  std::chrono::steady_clock::time_point deadline_;
+  std::shared_ptr<std::atomic<bool>> cancelled_;
+};
+
+// Runs one task: returns its JSON result or throws sdk::Error. Errors with code
+// kUnavailable or kInternal are retried; others fail the task at once.
+using TaskRunner = std::function<json::value(const std::string& type, const json::object& params,
+                                             TaskContext& context)>;
+
+struct EngineSettings {
+  int max_parallel_tasks = 4;
+  std::chrono::milliseconds retry_base_delay{500};  // doubled for each further attempt
+  std::chrono::milliseconds retry_max_delay{30000};
+};
+
+// Accepts workflows durably, runs their tasks on a pool of worker threads with per-task
+// timeouts, retries with exponential backoff, and cancellation, and resumes work after a
+// restart. Each workflow has one task that does its work.
+//
+// Durability: submit() returns only after the workflow and its task are committed to
+// the storage backend. After a crash, start() re-queues Pending work and resumes
+// Running work (the runner must make a repeated attempt safe, as the server runner does
+// by reconciling with the provider), or fails it with reason "interrupted" when no
+// attempt is left.
+class WorkflowEngine {
+ public:
+  using Listener = std::function<void(const json::object& workflow)>;
+
+  WorkflowEngine(Committer& committer, PluginHandle<sdk::StorageBackend> storage, TaskRunner runner,
+                 EngineSettings settings);
+  ~WorkflowEngine();
+
+  // Recovers unfinished work from storage and starts the workers.
+  void start();
+
+  // Stops taking tasks, lets running tasks finish, and joins the workers. Work still
+  // Pending stays stored and runs after the next start().
+  void stop();
+
+  // Stores a new workflow and queues its task. Returns the stored Pending record.
+  json::object submit(const std::string& type, const json::object& params,
+                      const WorkflowOptions& options, const std::string& correlation_id,
+                      const std::string& batch_id = "");
+
+  // Waits until the workflow reaches a terminal state or `timeout` passes, and returns
+  // its record either way.
+  json::object wait(const std::string& id, std::chrono::milliseconds timeout);
+
+  std::optional<json::object> get(const std::string& id);
+  std::optional<json::object> get_task(const std::string& id);
+
+  // Records in `collection` ("workflows" or "tasks"), newest first, filtered by status
+  // when not empty; returns the page and the total count.
+  std::pair<std::vector<json::object>, std::size_t> list(std::string_view collection,
+                                                         const std::string& status,
+                                                         std::size_t limit, std::size_t offset);
+
+  // Cancels a Pending workflow at once, or asks a Running one to stop at its next
+  // check point. Throws sdk::Error (kNotFound, or kConflict when it already ended).
+  json::object cancel(const std::string& id);
+
+  // Calls `listener` after each workflow reaches a terminal state.
+  void add_listener(Listener listener);
+
+  // Tasks queued or running, for metrics.
+  std::size_t queue_depth() const;
+
+ private:
+  struct Entry {
+    json::object workflow;
+    json::object task;
+    std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+  };
+  using Clock = std::chrono::steady_clock;
+
+  void recover();
+  void work();
+  std::optional<std::string> next_task(std::unique_lock<std::mutex>& lock);
+  void run_task(const std::string& id);
+  void finish(const std::string& id, const char* status, const json::value& result,
+              const std::string& error);
+  void schedule_retry(const std::string& id, const std::string& error);
+  std::vector<RecordWrite> writes_for(const Entry& entry) const;
+
+  Committer& committer_;
+  PluginHandle<sdk::StorageBackend> storage_;
+  TaskRunner runner_;
+  EngineSettings settings_;
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_workers_;
+  std::condition_variable state_changed_;
+  std::map<std::string, Entry> active_;  // not yet terminal, by workflow id
+  std::deque<std::string> ready_;
+  std::multimap<Clock::time_point, std::string> delayed_;
+  std::vector<Listener> listeners_;
+  std::vector<std::thread> workers_;
+  bool stopping_ = false;
+};
+
+}  // namespace provisioning::host

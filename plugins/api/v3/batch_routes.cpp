@@ -1,0 +1,43 @@
+#include "batch_routes.h"
+
+#include "batch_request.h"
+#include "common/records.h"
+#include "common/request_body.h"
+#include "common/submission.h"
+
+namespace provisioning::plugins::api {
+
+namespace {
+
+sdk::ApiResponse submit(const HandlerContext& context) {
+  BatchSubmitRequest request = parse_batch_submit(context.request.body, context.level);
+  json::array operations;
+  for (const BatchOperation& operation : request.operations) {
+    operations.push_back(operation.to_json());
+  }
+  return submit_batch(context, std::move(operations), request.batch_options);
+}
+
+sdk::ApiResponse batch_operation(const HandlerContext& context, const std::string& operation) {
+  json::object batch = call_for_object(context, operation, {{"id", context.id_param("id")}});
+  return json_response(200, batch_view(batch));
+}
+
+sdk::ApiResponse change_batch(const HandlerContext& context, const std::string& operation) {
+  require_empty_body(context.request.body);
+  return batch_operation(context, operation);
+}
+
+}  // namespace
+
+void add_batch_routes(RouteTable& table) {
+  table.add("POST", "/workflows/batch/submit", "Submit a batch of operations", submit);
+  table.add("GET", "/workflows/batch/{id}", "Get a batch",
+            [](const HandlerContext& context) { return batch_operation(context, "batch.get"); });
+  table.add("POST", "/workflows/batch/{id}/cancel", "Cancel a batch",
+            [](const HandlerContext& context) { return change_batch(context, "batch.cancel"); });
+  table.add("POST", "/workflows/batch/{id}/rollback", "Roll back a batch",
+            [](const HandlerContext& context) { return change_batch(context, "batch.rollback"); });
+}
+
+}  // namespace provisioning::plugins::api
