@@ -77,7 +77,7 @@ std::vector<ServerRecord> ServerStore::list() const {
                  entry.path().string(), kRecordFile);
     }
   }
-  // A missing directory means no server was created yet; any other error is real.
+  // A missing directory means that no server was created yet. Any other error is real.
   if (error && error != std::errc::no_such_file_or_directory) {
     throw_filesystem_error("listing", directory_, error.message());
   }

@@ -194,7 +194,7 @@ HttpResponse ApiRouter::handle(const HttpRequest& request) const {
         "unsupported_api_version",
         "API version '" + version + "' is not supported; supported versions: " + supported_header_,
         version, correlation_id,
-        json::array{{{"path", "header API-Version"}, {"message", "unknown version"}}});
+        json::array{{{"path", "header.API-Version"}, {"message", "unknown version"}}});
     json::array supported;
     for (const auto& [id, unused] : versions_) supported.emplace_back(id);
     body["error"].as_object()["supported_versions"] = std::move(supported);
