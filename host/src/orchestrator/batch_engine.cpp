@@ -142,30 +142,51 @@ void BatchEngine::start() {
       return true;
     });
   });
+  // Workflows carry "<batch id>/<operation id>", which finds operations that started
+  // after the batch record was last written.
+  std::map<std::string, json::object> tagged;
+  if (!unfinished.empty()) {
+    storage_.call("for_each", [&](sdk::StorageBackend& storage) {
+      storage.for_each(sdk::kWorkflows, [&](const std::string&, const json::object& workflow) {
+        std::string tag = text(workflow, "batch_id");
+        if (!tag.empty() && tag.find('#') == std::string::npos) tagged[tag] = workflow;
+        return true;
+      });
+    });
+  }
   {
     std::lock_guard lock(mutex_);
-    for (auto& record : unfinished) {
-      Batch batch;
-      batch.record = std::move(record);
-      auto& operations = batch.record["operations"].as_array();
-      for (std::size_t i = 0; i < operations.size(); ++i) {
-        json::object& operation = operations[i].as_object();
-        batch.index[text(operation, "id")] = i;
-        // A workflow that ended while the orchestrator was down reports its state here.
-        std::string workflow_id = text(operation, "workflow_id");
-        if (workflow_id.empty() || is_terminal_state(text(operation, "status"))) continue;
-        if (auto workflow = workflows_.get(workflow_id)) {
-          if (is_terminal_state(text(*workflow, "status")))
-            finished_workflows_.push_back(*workflow);
-        }
-      }
-      active_.emplace(text(batch.record, "id"), std::move(batch));
-    }
+    for (auto& record : unfinished) resume(std::move(record), tagged);
     stopping_ = false;
     changed_ = true;
   }
   thread_ = std::thread([this] { run(); });
   wake_.notify_one();
+}
+
+void BatchEngine::resume(json::object record, const std::map<std::string, json::object>& tagged) {
+  Batch batch;
+  batch.record = std::move(record);
+  std::string batch_id = text(batch.record, "id");
+  auto& operations = batch.record["operations"].as_array();
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    json::object& operation = operations[i].as_object();
+    std::string operation_id = text(operation, "id");
+    batch.index[operation_id] = i;
+    if (is_terminal_state(text(operation, "status"))) {
+      if (text(operation, "status") == kCompleted) batch.completion_order.push_back(operation_id);
+      continue;
+    }
+    auto found = tagged.find(batch_id + "/" + operation_id);
+    if (found == tagged.end()) continue;  // never started: scheduled again
+    operation["workflow_id"] = found->second.at("id");
+    // A workflow that ended while the orchestrator was down reports its end here; one
+    // still running reports through the engine's listener.
+    if (is_terminal_state(text(found->second, "status"))) {
+      finished_workflows_.push_back(found->second);
+    }
+  }
+  active_.emplace(batch_id, std::move(batch));
 }
 
 void BatchEngine::stop() {
@@ -241,17 +262,52 @@ json::object& BatchEngine::operation(Batch& batch, const std::string& id) {
   return batch.record["operations"].as_array()[batch.index.at(id)].as_object();
 }
 
-void BatchEngine::persist(const Batch& batch) {
+// Marks the batch for the next flush. A large batch record is rewritten whole, so
+// writing it on every operation change would cost as much as the work itself; the
+// workflows carry their batch tag, and start() rebuilds what a lost flush missed.
+void BatchEngine::persist(Batch& batch) {
+  batch.dirty = true;
+}
+
+void BatchEngine::persist_now(Batch& batch) {
   json::object record = batch.record;
   record["updated_at"] = sdk::utc_timestamp();
   committer_.write_later({{std::string(kBatches), text(record, "id"), record, false}});
+  batch.dirty = false;
+  batch.flushed_at = std::chrono::steady_clock::now();
+}
+
+std::optional<std::chrono::steady_clock::time_point> BatchEngine::flush_due_batches() {
+  auto now = std::chrono::steady_clock::now();
+  std::optional<std::chrono::steady_clock::time_point> next;
+  for (auto& [id, batch] : active_) {
+    if (!batch.dirty) continue;
+    auto due = batch.flushed_at + kFlushInterval;
+    if (due <= now) {
+      persist_now(batch);
+    } else if (!next || due < *next) {
+      next = due;
+    }
+  }
+  return next;
 }
 
 void BatchEngine::run() {
   std::unique_lock lock(mutex_);
+  std::optional<std::chrono::steady_clock::time_point> next_flush;
   while (true) {
-    wake_.wait(lock, [this] { return stopping_ || changed_ || !finished_workflows_.empty(); });
-    if (stopping_) return;
+    auto ready = [this] { return stopping_ || changed_ || !finished_workflows_.empty(); };
+    if (next_flush) {
+      wake_.wait_until(lock, *next_flush, ready);
+    } else {
+      wake_.wait(lock, ready);
+    }
+    if (stopping_) {
+      for (auto& [id, batch] : active_) {
+        if (batch.dirty) persist_now(batch);
+      }
+      return;
+    }
     changed_ = false;
     while (!finished_workflows_.empty()) {
       json::object workflow = std::move(finished_workflows_.front());
@@ -266,6 +322,7 @@ void BatchEngine::run() {
       finish_if_done(active_.at(id));
       if (is_terminal_state(text(active_.at(id).record, "status"))) active_.erase(id);
     }
+    next_flush = flush_due_batches();
   }
 }
 
@@ -303,6 +360,8 @@ void BatchEngine::schedule(Batch& batch,
   }
   std::string batch_id = text(batch.record, "id");
   std::string correlation_id = text(batch.record, "correlation_id");
+  std::vector<WorkflowEngine::Submission> submissions;
+  std::vector<json::object*> starting;
   for (auto& item : operations) {
     if (in_flight >= limit) break;
     json::object& op = item.as_object();
@@ -334,13 +393,20 @@ void BatchEngine::schedule(Batch& batch,
     std::string workflow_type = type == "taskserv_install" ? "taskserv_create" : type;
     WorkflowOptions options;
     options.wait_for_completion = false;
-    json::object workflow = workflows_.submit(workflow_type, op["params"].as_object(), options,
-                                              correlation_id, batch_id + "/" + text(op, "id"));
-    op["workflow_id"] = workflow["id"];
-    started.emplace_back(text(op, "id"), text(workflow, "id"));
+    submissions.push_back({workflow_type, op["params"].as_object(), options, correlation_id,
+                           batch_id + "/" + text(op, "id")});
+    starting.push_back(&op);
     ++in_flight;
   }
-  if (!started.empty()) persist(batch);
+  if (submissions.empty()) return;
+  // One transaction for every operation that starts now.
+  std::vector<json::object> workflows = workflows_.submit_many(submissions);
+  for (std::size_t i = 0; i < workflows.size(); ++i) {
+    (*starting[i])["workflow_id"] = workflows[i]["id"];
+    (*starting[i])["status"] = kRunning;
+    started.emplace_back(text(*starting[i], "id"), text(workflows[i], "id"));
+  }
+  persist(batch);
 }
 
 void BatchEngine::handle_failure(Batch& batch, const std::string& failed_id) {
@@ -392,7 +458,7 @@ void BatchEngine::finish_if_done(Batch& batch) {
   std::string status = text(batch.record, "status");
   if (status == kRunning) batch.record["status"] = any_failed ? kFailed : kCompleted;
   batch.record["finished_at"] = sdk::utc_timestamp();
-  persist(batch);
+  persist_now(batch);
   component_logger("orchestrator")
       ->info("batch {} {} [correlation_id={}]", text(batch.record, "id"),
              text(batch.record, "status"), text(batch.record, "correlation_id"));
@@ -428,7 +494,7 @@ void BatchEngine::roll_back(Batch& batch) {
   }
   batch.completion_order.clear();
   batch.record["rolled_back"] = true;
-  persist(batch);
+  persist_now(batch);
 }
 
 std::optional<json::object> BatchEngine::get(const std::string& id) {
@@ -479,7 +545,7 @@ json::object BatchEngine::cancel(const std::string& id) {
       }
     }
     batch.record["status"] = kCancelled;
-    persist(batch);
+    persist_now(batch);
     changed_ = true;
   }
   for (const auto& workflow_id : running) {

@@ -2,6 +2,7 @@
 
 #include <provisioning/sdk/json.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -60,15 +61,22 @@ class BatchEngine {
     std::map<std::string, std::size_t> index;  // operation id -> position in "operations"
     std::vector<std::string> completion_order;
     bool rollback_requested = false;
+    bool dirty = false;  // changed since flushed_at
+    std::chrono::steady_clock::time_point flushed_at;
   };
+  static constexpr std::chrono::milliseconds kFlushInterval{250};
 
   void run();
+  void resume(json::object record, const std::map<std::string, json::object>& tagged);
   void on_workflow_finished(const json::object& workflow);
   void schedule(Batch& batch, std::vector<std::pair<std::string, std::string>>& started);
   void handle_failure(Batch& batch, const std::string& failed_id);
   void finish_if_done(Batch& batch);
   void roll_back(Batch& batch);
-  void persist(const Batch& batch);
+  void persist(Batch& batch);
+  void persist_now(Batch& batch);
+  // Writes batches changed more than kFlushInterval ago; returns when the next is due.
+  std::optional<std::chrono::steady_clock::time_point> flush_due_batches();
   Batch& find_batch(const std::string& id);
   json::object& operation(Batch& batch, const std::string& id);
 

@@ -165,19 +165,37 @@ json::object WorkflowEngine::submit(const std::string& type, const json::object&
                                     const WorkflowOptions& options,
                                     const std::string& correlation_id,
                                     const std::string& batch_id) {
-  std::string id = sdk::generate_uuid();
-  Entry entry{new_workflow(id, type, params, options, correlation_id, batch_id),
-              new_task(id, type, params, options)};
-  committer_.write(writes_for(entry));
-  json::object stored = entry.workflow;
+  return submit_many({{type, params, options, correlation_id, batch_id}}).front();
+}
+
+std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submission>& submissions) {
+  std::vector<Entry> entries;
+  std::vector<RecordWrite> writes;
+  for (const auto& submission : submissions) {
+    std::string id = sdk::generate_uuid();
+    Entry entry{new_workflow(id, submission.type, submission.params, submission.options,
+                             submission.correlation_id, submission.batch_id),
+                new_task(id, submission.type, submission.params, submission.options)};
+    for (auto& write : writes_for(entry)) writes.push_back(std::move(write));
+    entries.push_back(std::move(entry));
+  }
+  committer_.write(std::move(writes));
+  std::vector<json::object> stored;
   {
     std::lock_guard lock(mutex_);
-    active_.emplace(id, std::move(entry));
-    ready_.push_back(id);
+    for (auto& entry : entries) {
+      std::string id = text(entry.workflow, "id");
+      stored.push_back(entry.workflow);
+      active_.emplace(id, std::move(entry));
+      ready_.push_back(id);
+    }
   }
-  wake_workers_.notify_one();
-  component_logger("orchestrator")
-      ->info("accepted workflow {} ({}) [correlation_id={}]", id, type, correlation_id);
+  wake_workers_.notify_all();
+  auto log = component_logger("orchestrator");
+  for (const auto& workflow : stored) {
+    log->info("accepted workflow {} ({}) [correlation_id={}]", text(workflow, "id"),
+              text(workflow, "type"), text(workflow, "correlation_id"));
+  }
   return stored;
 }
 

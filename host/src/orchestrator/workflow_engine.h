@@ -102,6 +102,19 @@ class WorkflowEngine {
                       const WorkflowOptions& options, const std::string& correlation_id,
                       const std::string& batch_id = "");
 
+  // One workflow to submit with submit_many().
+  struct Submission {
+    std::string type;
+    json::object params;
+    WorkflowOptions options;
+    std::string correlation_id;
+    std::string batch_id;
+  };
+
+  // Stores several workflows in one transaction and queues them; returns their records
+  // in the same order.
+  std::vector<json::object> submit_many(const std::vector<Submission>& submissions);
+
   // Waits until the workflow reaches a terminal state or `timeout` passes, and returns
   // its record either way.
   json::object wait(const std::string& id, std::chrono::milliseconds timeout);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "address_claims.h"
 #include "local_executor.h"
 #include "plan_catalog.h"
 #include "server_files.h"
@@ -56,7 +57,9 @@ void validate_server_name(const std::string& name) {
 class LocalProvider final : public sdk::Provider {
  public:
   explicit LocalProvider(const sdk::PluginContext& context)
-      : servers_dir_(context.state_dir / "servers"), log_(context.log) {
+      : servers_dir_(context.state_dir / "servers"),
+        addresses_(context.state_dir / "local-addresses"),
+        log_(context.log) {
     log_->debug("local provider keeps servers under '{}'", servers_dir_.string());
   }
 
@@ -73,15 +76,18 @@ class LocalProvider final : public sdk::Provider {
     server.name = spec.name;
     server.plan = plan.name;
     server.zone = zone;
-    server.ip_address = local::loopback_address(spec.name, taken_addresses());
     server.created_at = sdk::utc_timestamp();
 
     std::filesystem::path directory = claim_directory(spec.name);
     try {
+      std::vector<std::string> existing;
+      if (!addresses_.initialized()) existing = taken_addresses();
+      server.ip_address = addresses_.claim(spec.name, existing);
       provision(directory, server);
     } catch (...) {
       std::error_code ignored;  // the original error matters more than a failed cleanup
       std::filesystem::remove_all(directory, ignored);
+      addresses_.release(server.ip_address);
       throw;
     }
     log_->info("created local server '{}' (id {}, plan {}, zone {}, address {})", server.name,
@@ -116,6 +122,7 @@ class LocalProvider final : public sdk::Provider {
       throw sdk::Error::unavailable("cannot delete local server '" + server->name + "' at '" +
                                     directory.string() + "': " + error.message());
     }
+    addresses_.release(server->ip_address);
     log_->info("deleted local server '{}' (id {})", server->name, id);
   }
 
@@ -192,6 +199,7 @@ class LocalProvider final : public sdk::Provider {
   }
 
   std::filesystem::path servers_dir_;
+  local::AddressClaims addresses_;
   std::shared_ptr<spdlog::logger> log_;
 };
 

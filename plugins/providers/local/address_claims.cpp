@@ -1,0 +1,65 @@
+#include "address_claims.h"
+
+#include <fcntl.h>
+#include <provisioning/sdk/error.h>
+#include <provisioning/sdk/time_and_ids.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "server_files.h"
+
+namespace provisioning::plugins::local_provider {
+namespace sdk = provisioning::sdk;
+namespace {
+
+// Creates `file` if it does not exist; returns false when it already did.
+bool create_exclusive(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd >= 0) {
+    ::close(fd);
+    return true;
+  }
+  if (errno == EEXIST) return false;
+  throw sdk::Error::unavailable("cannot claim address file '" + file.string() +
+                                "': " + std::strerror(errno));
+}
+
+}  // namespace
+
+bool AddressClaims::initialized() const {
+  return std::filesystem::is_directory(directory_);
+}
+
+void AddressClaims::initialize(const std::vector<std::string>& existing) {
+  // Build the directory aside and rename it into place, so other processes see either
+  // no directory or a complete one.
+  std::filesystem::path staging = directory_;
+  staging += ".tmp-" + sdk::generate_uuid();
+  std::filesystem::create_directories(staging);
+  for (const auto& address : existing) create_exclusive(staging / address);
+  if (::rename(staging.c_str(), directory_.c_str()) != 0) {
+    std::error_code ignored;  // another process set it up first, which is as good
+    std::filesystem::remove_all(staging, ignored);
+  }
+}
+
+std::string AddressClaims::claim(const std::string& name,
+                                 const std::vector<std::string>& existing) {
+  if (!initialized()) initialize(existing);
+  std::vector<std::string> taken;
+  while (true) {
+    std::string address = loopback_address(name, taken);
+    if (create_exclusive(directory_ / address)) return address;
+    taken.push_back(address);
+  }
+}
+
+void AddressClaims::release(const std::string& address) {
+  if (address.empty()) return;
+  std::error_code ignored;  // nothing to free is fine
+  std::filesystem::remove(directory_ / address, ignored);
+}
+
+}  // namespace provisioning::plugins::local_provider
