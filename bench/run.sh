@@ -3,7 +3,9 @@
 # result has a baseline measured in the same run, and the ratio of the two medians.
 # docs/benchmarks.md explains the measurements and records past results.
 #
-# Usage: bench/run.sh
+# Usage: bench/run.sh [--orchestrator]
+#   --orchestrator  afterwards runs bench/run-orchestrator.sh with the same BUILD_DIR,
+#                   which takes about two more minutes.
 #   BUILD_DIR  build directory, relative to the repository or absolute (default: build).
 #              It is configured as RelWithDebInfo when it has no CMakeCache.txt yet.
 #
@@ -130,6 +132,15 @@ print_row() {
 }
 
 main() {
+  local with_orchestrator=""
+  case "${1:-}" in
+    "") ;;
+    --orchestrator) with_orchestrator=yes ;;
+    *)
+      log "unknown option '$1'; the only option is --orchestrator"
+      exit 2
+      ;;
+  esac
   tmp=$(mktemp -d "${TMPDIR:-/tmp}/provisioning-bench.XXXXXX")
   trap 'rm -rf "$tmp"' EXIT
   build
@@ -156,6 +167,10 @@ main() {
     "ratio <= 2" "ratio <= 2" "$(sed -n 1p <<<"$discovery")"
   print_row "discover + load $discovery_count plugins" "dlopen+dlclose $discovery_count" "" \
     "-" "$(sed -n 2p <<<"$discovery")"
+  if [ -n "$with_orchestrator" ]; then
+    echo
+    BUILD_DIR=$build_dir bench/run-orchestrator.sh
+  fi
 }
 
 main "$@"

@@ -24,7 +24,14 @@ void add_global_options(CLI::App& app, GlobalOptions& options) {
       ->check(CLI::IsMember({"table", "json"}));
   app.add_flag("-y,--yes", options.yes, "Confirm destructive actions without asking");
   app.add_flag("--check", options.check, "Print what would be done and change nothing");
-  app.add_flag("--wait", options.wait, "Wait until created servers report running");
+  app.add_flag("--wait", options.wait,
+               "Wait until created servers report running, or until a submitted workflow or "
+               "batch ends");
+  app.add_flag("--orchestrated", options.orchestrated,
+               "Run server create, taskserv install and cluster create as orchestrator "
+               "workflows when the orchestrator is reachable");
+  app.add_option("--correlation-id", options.correlation_id,
+                 "X-Correlation-ID to send with orchestrator requests");
   app.add_flag("-v,--verbose", options.verbose, "Show info-level log messages on stderr");
   app.add_option("--server", options.servers, "Target server name (repeatable)")
       ->allow_extra_args(false);
@@ -108,6 +115,9 @@ int main(int argc, char** argv) {
   provisioning::cli::add_workspace_commands(app, invocation);
   provisioning::cli::add_orchestrator_commands(app, invocation);
   provisioning::cli::add_extension_commands(app, invocation);
+  provisioning::cli::add_workflow_commands(app, invocation);
+  provisioning::cli::add_batch_commands(app, invocation);
+  provisioning::cli::add_client_commands(app, invocation);
 
   try {
     app.parse(argc, argv);

@@ -27,6 +27,8 @@ struct GlobalOptions {
   std::string provider;
   std::string zone;
   std::vector<std::string> settings;  // --set key=value
+  bool orchestrated = false;          // run creates as orchestrator workflows
+  std::string correlation_id;         // X-Correlation-ID sent to the orchestrator
 };
 
 // The work a parsed command does once the host is open.
@@ -52,6 +54,9 @@ void add_config_commands(CLI::App& app, Invocation& invocation);
 void add_workspace_commands(CLI::App& app, Invocation& invocation);
 void add_orchestrator_commands(CLI::App& app, Invocation& invocation);
 void add_extension_commands(CLI::App& app, Invocation& invocation);
+void add_workflow_commands(CLI::App& app, Invocation& invocation);
+void add_batch_commands(CLI::App& app, Invocation& invocation);
+void add_client_commands(CLI::App& app, Invocation& invocation);
 
 // Makes `action` the work to do when `command` is the subcommand parsed.
 void on_run(CLI::App& command, Invocation& invocation, CommandAction action);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/orchestrated.h"
 #include "clusters.h"
 
 namespace provisioning::cli {
@@ -25,6 +26,11 @@ void add_create(CLI::App& cluster, Invocation& invocation) {
   create->add_option("name", *name, "Cluster name, such as buildkit")->required();
   on_run(*create, invocation, [&invocation, name](host::Host& host) {
     const GlobalOptions& options = invocation.options;
+    if (options.orchestrated && !options.check) {
+      auto exit_code =
+          run_orchestrated(host, options, "/workflows/cluster/create", {{"name", *name}});
+      if (exit_code) return *exit_code;
+    }
     Services services(host);
     report_progress(options, services.clusters);
     json::object record = services.clusters.create(*name, options.check);

@@ -13,6 +13,7 @@ inline constexpr int kExitNotFound = 4;         // unknown server, plugin, clust
 inline constexpr int kExitConflict = 5;         // already exists, or the state forbids it
 inline constexpr int kExitUnavailable = 6;      // storage busy, service unreachable
 inline constexpr int kExitConformance = 7;      // `plugin test`: a conformance check failed
+inline constexpr int kExitWorkflowFailed = 8;   // a followed workflow or batch did not complete
 
 inline int exit_code_for(sdk::ErrorCode code) {
   switch (code) {

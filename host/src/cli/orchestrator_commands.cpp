@@ -78,11 +78,19 @@ int run_foreground(host::Host& host, const StartArguments& arguments) {
 
   host::Orchestrator orchestrator(host, options);
   std::thread signal_thread = stop_on_signal(orchestrator);
-  int port = orchestrator.start();
+  int port = 0;
+  try {
+    port = orchestrator.start();
+  } catch (...) {
+    // Destroying a joinable thread calls std::terminate, so wake the signal thread and
+    // join it before the error (port in use, workspace taken) reaches the caller.
+    ::kill(::getpid(), SIGTERM);
+    signal_thread.join();
+    throw;
+  }
   std::cout << "orchestrator listening on http://" << options.host << ":" << port << '\n'
             << std::flush;
   orchestrator.run();
-  orchestrator.stop();
   // Wake the signal thread if the server stopped for another reason.
   ::kill(::getpid(), SIGTERM);
   signal_thread.join();

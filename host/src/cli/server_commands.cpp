@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/orchestrated.h"
 #include "names.h"
 #include "servers.h"
 
@@ -52,6 +53,18 @@ struct CreateArguments {
   std::vector<std::string> tags;
 };
 
+// Submits the create as a server_create workflow. Returns nothing when the orchestrator
+// does not answer, so the caller creates the server directly.
+std::optional<int> create_orchestrated(host::Host& host, const GlobalOptions& options,
+                                       const host::CreateServerRequest& request) {
+  reject_with_orchestrated(options, !request.tags.empty(), "--tag");
+  reject_with_orchestrated(options, !request.provider.empty(), "--provider");
+  std::string zone =
+      request.zone.empty() ? host.config().get_string("server.default_zone") : request.zone;
+  json::object body{{"name", request.name}, {"plan", request.plan}, {"zone", zone}};
+  return run_orchestrated(host, options, "/workflows/servers/create", std::move(body));
+}
+
 void add_create(CLI::App& server, Invocation& invocation) {
   auto arguments = std::make_shared<CreateArguments>();
   auto* create = server.add_subcommand("create", "Create a server");
@@ -76,6 +89,9 @@ void add_create(CLI::App& server, Invocation& invocation) {
     request.tags = parse_tags(arguments->tags);
     request.check = options.check;
     request.wait = options.wait;
+    if (options.orchestrated && !options.check) {
+      if (auto exit_code = create_orchestrated(host, options, request)) return *exit_code;
+    }
     json::object record = servers.create(request);
     print_server(options, record, options.check ? "would create" : "created");
     return 0;

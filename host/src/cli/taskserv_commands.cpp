@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "cli/orchestrated.h"
 #include "servers.h"
 #include "taskservs.h"
 
@@ -40,6 +41,12 @@ void add_install(CLI::App& taskserv, Invocation& invocation) {
   install->add_option("name", *name, "Taskserv name, such as kubernetes")->required();
   on_run(*install, invocation, [&invocation, name](host::Host& host) {
     const GlobalOptions& options = invocation.options;
+    if (options.orchestrated && !options.check) {
+      json::object body{{"name", *name},
+                        {"servers", json::array(options.servers.begin(), options.servers.end())}};
+      auto exit_code = run_orchestrated(host, options, "/workflows/taskserv/create", body);
+      if (exit_code) return *exit_code;
+    }
     host::ServerService servers(host);
     host::TaskservService taskservs(host, servers);
     host::TaskservInstallRequest request;

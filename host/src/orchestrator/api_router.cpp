@@ -154,7 +154,14 @@ bool ApiRouter::authorized(const HttpRequest& request) const {
   if (settings_.auth_token.empty()) return true;
   auto found = request.headers.find("authorization");
   if (found == request.headers.end()) return false;
-  return constant_time_equal(found->second, "Bearer " + settings_.auth_token);
+  // The scheme name is case-insensitive (RFC 7235); the token is not.
+  const std::string& value = found->second;
+  constexpr std::string_view kScheme = "bearer ";
+  if (value.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(value[i])) != kScheme[i]) return false;
+  }
+  return constant_time_equal(value.substr(kScheme.size()), settings_.auth_token);
 }
 
 void ApiRouter::add_common_headers(HttpResponse& response, const std::string& version,
@@ -169,13 +176,24 @@ void ApiRouter::add_common_headers(HttpResponse& response, const std::string& ve
   }
 }
 
+std::string ApiRouter::requested_version(const HttpRequest& request) const {
+  auto header = request.headers.find("api-version");
+  return header != request.headers.end() ? header->second : settings_.default_version;
+}
+
+HttpResponse ApiRouter::reject(const HttpRequest& request, int status, std::string_view code,
+                               std::string_view message) const {
+  std::string correlation_id = correlation_id_for(request);
+  std::string version = requested_version(request);
+  HttpResponse response = json_response(status, error_body(code, message, version, correlation_id));
+  add_common_headers(response, version, correlation_id);
+  return response;
+}
+
 HttpResponse ApiRouter::handle(const HttpRequest& request) const {
   std::string correlation_id = correlation_id_for(request);
   CorrelationScope scope(correlation_id);
-  std::string version = settings_.default_version;
-  if (auto header = request.headers.find("api-version"); header != request.headers.end()) {
-    version = header->second;
-  }
+  std::string version = requested_version(request);
 
   HttpResponse response;
   if (request.path == "/health") {

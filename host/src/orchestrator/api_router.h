@@ -56,6 +56,11 @@ class ApiRouter {
 
   HttpResponse handle(const HttpRequest& request) const;
 
+  // Returns the error response, with the common headers, for a request that the server
+  // rejects before handle() runs, such as one whose body is over the size limit.
+  HttpResponse reject(const HttpRequest& request, int status, std::string_view code,
+                      std::string_view message) const;
+
   // The versions loaded, sorted.
   std::vector<std::string> versions() const;
 
@@ -76,6 +81,7 @@ class ApiRouter {
   HttpResponse shared_route(const HttpRequest& request, const std::string& version,
                             const std::string& correlation_id) const;
   bool authorized(const HttpRequest& request) const;
+  std::string requested_version(const HttpRequest& request) const;
   void add_common_headers(HttpResponse& response, const std::string& version,
                           const std::string& correlation_id) const;
 

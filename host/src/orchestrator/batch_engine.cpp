@@ -138,7 +138,9 @@ void BatchEngine::start() {
   std::vector<json::object> unfinished;
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(kBatches, [&](const std::string&, const json::object& record) {
-      if (!is_terminal_state(text(record, "status"))) unfinished.push_back(record);
+      // A batch may read Failed or Cancelled while operations still run; it has ended
+      // only when finished_at is set.
+      if (text(record, "finished_at").empty()) unfinished.push_back(record);
       return true;
     });
   });
@@ -167,6 +169,8 @@ void BatchEngine::start() {
 void BatchEngine::resume(json::object record, const std::map<std::string, json::object>& tagged) {
   Batch batch;
   batch.record = std::move(record);
+  const json::value* pending = batch.record.if_contains("rollback_pending");
+  batch.rollback_requested = pending != nullptr && pending->is_bool() && pending->get_bool();
   std::string batch_id = text(batch.record, "id");
   auto& operations = batch.record["operations"].as_array();
   for (std::size_t i = 0; i < operations.size(); ++i) {
@@ -320,7 +324,9 @@ void BatchEngine::run() {
       std::vector<std::pair<std::string, std::string>> started;
       schedule(active_.at(id), started);
       finish_if_done(active_.at(id));
-      if (is_terminal_state(text(active_.at(id).record, "status"))) active_.erase(id);
+      // A batch turns Failed or Cancelled while operations may still run, so it stays
+      // active until finish_if_done() has recorded its end.
+      if (!text(active_.at(id).record, "finished_at").empty()) active_.erase(id);
     }
     next_flush = flush_due_batches();
   }
@@ -443,7 +449,10 @@ void BatchEngine::handle_failure(Batch& batch, const std::string& failed_id) {
     }
   }
   batch.record["status"] = kFailed;
-  if (policy == "rollback") batch.rollback_requested = true;
+  if (policy == "rollback") {
+    batch.rollback_requested = true;
+    batch.record["rollback_pending"] = true;  // so a restart still rolls back
+  }
 }
 
 void BatchEngine::finish_if_done(Batch& batch) {
@@ -494,6 +503,7 @@ void BatchEngine::roll_back(Batch& batch) {
   }
   batch.completion_order.clear();
   batch.record["rolled_back"] = true;
+  batch.record["rollback_pending"] = false;
   persist_now(batch);
 }
 
@@ -530,7 +540,10 @@ json::object BatchEngine::cancel(const std::string& id) {
     std::lock_guard lock(mutex_);
     auto found = active_.find(id);
     if (found == active_.end()) {
-      if (!get(id)) throw sdk::Error::not_found("batch '" + id + "' not found");
+      // Not get(): it locks mutex_, which this thread already holds.
+      auto stored =
+          storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(kBatches, id); });
+      if (!stored) throw sdk::Error::not_found("batch '" + id + "' not found");
       throw sdk::Error::conflict("batch '" + id + "' has already ended; nothing to cancel");
     }
     Batch& batch = found->second;

@@ -7,7 +7,11 @@
 #include <provisioning/sdk/files.h>
 #include <provisioning/sdk/time_and_ids.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "logging.h"
 
@@ -167,6 +171,12 @@ int Orchestrator::start() {
   int threads = options_.http_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_body_bytes);
+  // httplib's default socket options set SO_REUSEPORT, which lets a second orchestrator
+  // bind a port in use and take part of its connections. Keep only SO_REUSEADDR.
+  server_->set_socket_options([](int listener) {
+    int enable = 1;
+    ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &enable, sizeof enable);
+  });
   // One handler for every path and method: the router matches routes itself. (A
   // pre-routing handler would run before httplib reads the request body.)
   auto handler = [this](const httplib::Request& request, httplib::Response& out) {
@@ -181,8 +191,7 @@ int Orchestrator::start() {
     if (out.status != 413) return;
     std::string message = "request body is larger than orchestrator.max_body_bytes (" +
                           std::to_string(options_.max_body_bytes) + " bytes)";
-    out.set_content(json::serialize(error_body("payload_too_large", message, "", "")),
-                    "application/json");
+    write_response(router_->reject(to_request(request), 413, "payload_too_large", message), out);
   });
 
   if (options_.port == 0) {
@@ -191,7 +200,7 @@ int Orchestrator::start() {
     port_ = server_->bind_to_port(options_.host, options_.port) ? options_.port : -1;
   }
   if (port_ <= 0) {
-    stop();
+    tear_down();
     throw sdk::Error::unavailable("cannot listen on " + options_.host + ":" +
                                   std::to_string(options_.port) +
                                   ": the port is in use or the address is not local; choose "
@@ -210,12 +219,41 @@ int Orchestrator::start() {
 }
 
 void Orchestrator::run() {
-  if (server_) server_->listen_after_bind();
+  {
+    std::lock_guard lock(stop_mutex_);
+    if (stop_requested_ || !server_) {
+      tear_down();
+      return;
+    }
+    running_ = true;
+  }
+  server_->listen_after_bind();  // returns after stop(), once in-flight requests are done
+  std::lock_guard lock(stop_mutex_);
+  running_ = false;
+  tear_down();
 }
 
 void Orchestrator::stop() {
-  std::lock_guard lock(stop_mutex_);  // a signal thread and the main thread may both stop
-  if (server_) server_->stop();
+  std::unique_lock lock(stop_mutex_);  // a signal thread and the main thread may both stop
+  stop_requested_ = true;
+  if (!running_) {
+    tear_down();
+    return;
+  }
+  // run() tears down when the server returns. httplib ignores a stop() that comes
+  // before its accept loop has started, so wait for the loop first.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!server_->is_running() && running_ && std::chrono::steady_clock::now() < deadline) {
+    lock.unlock();
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    lock.lock();
+  }
+  if (running_) server_->stop();
+}
+
+// Stops the engines and releases the workspace. Called with stop_mutex_ held, after the
+// HTTP server has stopped, so no request handler uses the engines any more.
+void Orchestrator::tear_down() {
   if (batches_) batches_->stop();
   if (engine_) engine_->stop();
   batches_.reset();

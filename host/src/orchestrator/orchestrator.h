@@ -48,10 +48,13 @@ class Orchestrator : public sdk::ApiServices {
   // in use, or naming the running orchestrator's pid when another one owns the workspace.
   int start();
 
-  // Serves requests until stop() is called from another thread or a signal handler.
+  // Serves requests until stop() is called from another thread, then stops the engines
+  // (running tasks finish) and releases the workspace.
   void run();
 
-  // Stops accepting requests, lets running tasks finish, and releases the workspace.
+  // Asks run() to return once in-flight requests are done. When run() is not serving,
+  // stops the engines and releases the workspace itself. Safe from any thread; a
+  // thread that runs run() must be joined before the object is destroyed.
   void stop();
 
   json::value call(const std::string& operation, const json::object& request) override;
@@ -65,6 +68,7 @@ class Orchestrator : public sdk::ApiServices {
   json::value call_workflow(const std::string& operation, const json::object& request);
   json::value call_batch(const std::string& operation, const json::object& request);
   void claim_workspace();
+  void tear_down();
   void release_workspace();
 
   Host& host_;
@@ -76,6 +80,8 @@ class Orchestrator : public sdk::ApiServices {
   std::unique_ptr<ApiRouter> router_;
   std::unique_ptr<httplib::Server> server_;
   std::mutex stop_mutex_;
+  bool stop_requested_ = false;
+  bool running_ = false;
   int lock_fd_ = -1;
   int port_ = 0;
 };

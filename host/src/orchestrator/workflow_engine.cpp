@@ -276,7 +276,11 @@ void WorkflowEngine::run_task(const std::string& id) {
       finish(id, kFailed, nullptr, error.what());
     }
   } catch (const std::exception& error) {
-    schedule_retry(id, std::string("unexpected failure: ") + error.what());
+    if (cancelled->load()) {
+      finish(id, kCancelled, nullptr, "cancelled on request");
+    } else {
+      schedule_retry(id, std::string("unexpected failure: ") + error.what());
+    }
   }
 }
 

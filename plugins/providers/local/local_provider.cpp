@@ -153,6 +153,13 @@ class LocalProvider final : public sdk::Provider {
       throw sdk::Error::unavailable("cannot create server directory '" + directory.string() +
                                     "': " + error.message());
     }
+    if (!created && !std::filesystem::exists(directory / local::kServerFileName)) {
+      // A create that died before writing server.json left only the directory. The host
+      // reserves each name before calling create_server(), so nobody else is using it.
+      log_->warn("reclaiming '{}', left by an interrupted create", directory.string());
+      std::filesystem::remove_all(directory, error);
+      created = !error && std::filesystem::create_directory(directory, error);
+    }
     if (!created) {
       throw sdk::Error::already_exists("local server '" + name + "' already exists at '" +
                                        directory.string() +
@@ -179,8 +186,8 @@ class LocalProvider final : public sdk::Provider {
     std::vector<std::filesystem::path> skipped;
     std::vector<local::ServerFile> servers = local::read_all_server_files(servers_dir_, &skipped);
     for (const auto& directory : skipped) {
-      log_->warn("ignoring '{}': it has no {}, so a create was interrupted; delete the directory",
-                 directory.string(), local::kServerFileName);
+      log_->debug("ignoring '{}': it has no {}, so a create was interrupted; delete the directory",
+                  directory.string(), local::kServerFileName);
     }
     return servers;
   }
