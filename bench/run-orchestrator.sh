@@ -118,12 +118,12 @@ stop_orchestrator() {
 # Writes the nginx configuration and starts nginx in the foreground of a background job,
 # on a random port, retrying with another port when that one is taken.
 start_nginx() {
-  local dir="$tmp/nginx" attempt port
+  local dir="$tmp/nginx" port
   mkdir -p "$dir/temp"
   # The worker processes run as another user when the script runs as root.
   chmod 755 "$tmp" "$dir" "$dir/www"
   chmod 644 "$dir/www/"*
-  for attempt in 1 2 3 4 5 6 7 8 9 10; do
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
     port=$((20000 + RANDOM % 40000))
     cat >"$dir/nginx.conf" <<EOF
 daemon off;
@@ -147,9 +147,9 @@ http {
 EOF
     nginx -p "$dir" -c "$dir/nginx.conf" -e "$dir/error.log" &
     nginx_pid=$!
-    local tries
-    for tries in $(seq 50); do
-      if curl -sf -o /dev/null "http://127.0.0.1:$port/health.json"; then
+    for _ in $(seq 50); do
+      # Comparing the body tells nginx apart from another server already on the port.
+      if curl -sf "http://127.0.0.1:$port/health.json" | cmp -s - "$dir/www/health.json"; then
         nginx_port=$port
         return 0
       fi

@@ -89,7 +89,7 @@ TEST_F(ClientTest, V2FailedWorkflowIsStillHttpSuccess) {
   ASSERT_EQ(run({"server", "create", "client-07", "1xCPU-2GB"}).exit_code, 0);
   auto created =
       run({"client", "create-server", "client-07", "1xCPU-2GB", "--api-version", "v2", "--wait"});
-  // The request to run the workflow succeeded; the workflow record says how it ended.
+  // The request to run the workflow succeeded; the workflow record shows how it ended.
   EXPECT_EQ(created.exit_code, 0) << created.err;
   auto workflow = parse_output(created);
   EXPECT_EQ(text(workflow, "status"), "Failed");

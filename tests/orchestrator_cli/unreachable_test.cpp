@@ -1,4 +1,4 @@
-// Commands that need the orchestrator when none answers: --orchestrated falls back to
+// Commands that need the orchestrator when none is reachable: --orchestrated falls back to
 // running directly, and the others fail with the address and how to start it.
 
 #include "orchestrator_cli_fixture.h"

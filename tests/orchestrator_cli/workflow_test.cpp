@@ -66,12 +66,12 @@ TEST_F(WorkflowTest, ListRejectsUnknownStatus) {
 TEST_F(WorkflowTest, StatusPrintsFields) {
   std::string id = completed_workflow("status-01");
 
-  auto shown = run({"workflow", "status", id});
-  ASSERT_EQ(shown.exit_code, 0) << shown.err;
-  EXPECT_THAT(shown.out, StartsWith("id: " + id + "\n"));
-  EXPECT_THAT(shown.out, HasSubstr("\ntype: server_create\n"));
-  EXPECT_THAT(shown.out, HasSubstr("\nstatus: Completed\n"));
-  EXPECT_THAT(shown.out, HasSubstr("\"name\":\"status-01\""));
+  auto printed = run({"workflow", "status", id});
+  ASSERT_EQ(printed.exit_code, 0) << printed.err;
+  EXPECT_THAT(printed.out, StartsWith("id: " + id + "\n"));
+  EXPECT_THAT(printed.out, HasSubstr("\ntype: server_create\n"));
+  EXPECT_THAT(printed.out, HasSubstr("\nstatus: Completed\n"));
+  EXPECT_THAT(printed.out, HasSubstr("\"name\":\"status-01\""));
 
   auto record = run_json({"workflow", "status", id});
   EXPECT_EQ(text(record, "id"), id);
@@ -80,10 +80,10 @@ TEST_F(WorkflowTest, StatusPrintsFields) {
 }
 
 TEST_F(WorkflowTest, StatusOfUnknownIdIsNotFound) {
-  auto shown = run({"workflow", "status", "no-such-workflow"});
-  EXPECT_EQ(shown.exit_code, 4);
-  EXPECT_THAT(shown.err, HasSubstr("workflow 'no-such-workflow' not found"));
-  EXPECT_THAT(shown.err, HasSubstr(orchestrator_->url() + "/workflows/no-such-workflow"));
+  auto printed = run({"workflow", "status", "no-such-workflow"});
+  EXPECT_EQ(printed.exit_code, 4);
+  EXPECT_THAT(printed.err, HasSubstr("workflow 'no-such-workflow' not found"));
+  EXPECT_THAT(printed.err, HasSubstr(orchestrator_->url() + "/workflows/no-such-workflow"));
 }
 
 TEST_F(WorkflowTest, MonitorOfCompletedWorkflowExitsZero) {

@@ -83,7 +83,8 @@ int report_batch_end(const json::object& batch) {
 }
 
 // Polls the batch every 500 ms until it has ended, printing each operation state change
-// unless the output is JSON. Returns the final record.
+// unless the output is JSON. Returns the final record. A batch can read Failed or Cancelled
+// while operations or its rollback still run, so it has ended only once finished_at is set.
 json::object follow_batch(OrchestratorClient& client, const GlobalOptions& options,
                           const std::string& id) {
   std::map<std::string, std::string> last_status;  // operation id -> status
@@ -100,7 +101,7 @@ json::object follow_batch(OrchestratorClient& client, const GlobalOptions& optio
                 << "): " << last << '\n'
                 << std::flush;
     }
-    if (host::is_terminal_state(field(batch, "status"))) return batch;
+    if (!field(batch, "finished_at").empty()) return batch;
     std::this_thread::sleep_for(kPollInterval);
   }
 }

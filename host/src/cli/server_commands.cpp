@@ -54,7 +54,7 @@ struct CreateArguments {
 };
 
 // Submits the create as a server_create workflow. Returns nothing when the orchestrator
-// does not answer, so the caller creates the server directly.
+// is not reachable, so that the caller creates the server directly.
 std::optional<int> create_orchestrated(host::Host& host, const GlobalOptions& options,
                                        const host::CreateServerRequest& request) {
   reject_with_orchestrated(options, !request.tags.empty(), "--tag");
