@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 ./scripts/install-deps.sh
-./scripts/build.sh
+BUILD_TARGET=runtime ./scripts/build.sh
 
 provisioning="$PWD/build/bin/provisioning"
 workspace="$(mktemp -d "${TMPDIR:-/tmp}/provisioning-demo.XXXXXX")"

@@ -100,6 +100,7 @@ OrchestratorClient::OrchestratorClient(const host::Host& host, std::string corre
       correlation_id_(std::move(correlation_id)),
       client_(std::make_unique<httplib::Client>(address_.host, address_.port)) {
   client_->set_connection_timeout(std::chrono::seconds(5));
+  client_->set_tcp_nodelay(true);  // small requests would otherwise wait on delayed ACKs
 }
 
 OrchestratorClient::~OrchestratorClient() = default;

@@ -171,6 +171,10 @@ int Orchestrator::start() {
   int threads = options_.http_threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
   server_->set_payload_max_length(options_.max_body_bytes);
+  // httplib writes headers and body separately; without TCP_NODELAY the body of a small
+  // response waits for the client's delayed acknowledgement (about 40 ms on Linux).
+  server_->set_tcp_nodelay(true);
+  server_->set_keep_alive_max_count(1000);
   // httplib's default socket options set SO_REUSEPORT, which lets a second orchestrator
   // bind a port in use and take part of its connections. Keep only SO_REUSEADDR.
   server_->set_socket_options([](int listener) {
