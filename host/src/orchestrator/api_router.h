@@ -13,7 +13,7 @@ namespace provisioning::host {
 
 namespace json = boost::json;
 
-// An HTTP request as the router sees it, independent of the server library.
+// An HTTP request as the router receives it, independent of the server library.
 struct HttpRequest {
   std::string method;
   std::string path;                            // without the query string
@@ -24,7 +24,7 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  std::string body;  // JSON text unless content_type says otherwise
+  std::string body;  // JSON text unless content_type names another type
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
 };

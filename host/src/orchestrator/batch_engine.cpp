@@ -266,9 +266,10 @@ json::object& BatchEngine::operation(Batch& batch, const std::string& id) {
   return batch.record["operations"].as_array()[batch.index.at(id)].as_object();
 }
 
-// Marks the batch for the next flush. A large batch record is rewritten whole, so
-// writing it on every operation change would cost as much as the work itself; the
-// workflows carry their batch tag, and start() rebuilds what a lost flush missed.
+// Marks the batch for the next flush. A large batch record is rewritten whole, so writing
+// it on every operation change would cost as much as the work itself. After a crash,
+// start() recovers the operation states a missed flush lost from the workflows, which
+// carry their batch tag.
 void BatchEngine::persist(Batch& batch) {
   batch.dirty = true;
 }

@@ -25,13 +25,13 @@ struct Zone {
   std::string description;
 };
 
-// Lifecycle of a server as the provider sees it.
+// Lifecycle state of a server, as the provider reports it.
 enum class ServerState { kCreating, kRunning, kStopped, kDeleted, kError };
 
 // Returns "creating", "running", "stopped", "deleted" or "error".
 const char* to_string(ServerState state);
 
-// What the host asks a provider to create. The host has already validated `name` as a
+// A request to create a server. The host has already validated `name` as a
 // host name and resolved `plan` to one of plans(); `zone` may be "auto".
 struct ServerSpec {
   std::string name;
@@ -51,7 +51,7 @@ struct ServerInfo {
   json::object metadata;  // provider-specific facts, stored with the server record
 };
 
-// Where servers come from.
+// A source of servers, such as a cloud API or this machine.
 //
 // Contract:
 // - Methods throw Error on failure: kInvalidArgument for an unknown plan or zone (the
