@@ -25,7 +25,7 @@ struct ConfigValue {
 struct ConfigSources {
   std::filesystem::path defaults_file;       // shipped defaults; required
   std::filesystem::path user_file;           // ~/.config/provisioning/config.user.toml; optional
-  std::filesystem::path workspace_dir;       // holds config.toml and config.<env>.toml; optional
+  std::filesystem::path workspace_dir;       // contains config.toml and config.<env>.toml; optional
   std::map<std::string, std::string> flags;  // key -> value from command-line flags
   EnvironmentLookup environment;
 };

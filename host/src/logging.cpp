@@ -57,7 +57,7 @@ void setup_logging(const LoggingOptions& options) {
       logging.sinks.push_back(file);
       logging.level = min_level(logging.level, file_level);
     } catch (const spdlog::spdlog_ex& failure) {
-      // A read-only workspace must not stop the command; say so once and go on.
+      // A read-only workspace must not stop the command, so warn once and go on.
       std::cerr << "warning: cannot open log file '" << options.file.string()
                 << "': " << failure.what() << "; logging to standard error only\n";
     }

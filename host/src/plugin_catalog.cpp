@@ -168,7 +168,7 @@ PluginCatalog PluginCatalog::discover(const std::vector<SearchDirectory>& direct
       continue;
     }
     PluginEntry& entry = catalog.entries_[found->second];
-    // Like PATH, an earlier directory shadows a later one, even in the same layer; two
+    // Like PATH, an earlier directory shadows a later one, even in the same layer. Two
     // files of one name in the same directory are a mistake.
     if (entry.active.directory_index == candidate.directory_index) {
       candidate.problem = "duplicate " + std::string(sdk::to_string(candidate.kind)) + " '" +

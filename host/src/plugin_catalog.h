@@ -10,7 +10,7 @@
 
 namespace provisioning::host {
 
-// Where a plugin was found, from most to least specific. On a name clash the more
+// The search layer a plugin was found in, from most to least specific. On a name clash the more
 // specific layer wins.
 enum class PluginLayer { kWorkspace, kExtensionsPath, kUser, kCore };
 

@@ -56,7 +56,7 @@ void check_exported_manifest(const boost::dll::shared_library& library,
                                        "; define them with PROVISIONING_PLUGIN_MANIFEST and "
                                        "PROVISIONING_PLUGIN_FACTORY");
   }
-  // Each alias is a pointer variable that holds the address of the real symbol.
+  // Each alias is a pointer variable that contains the address of the real symbol.
   const auto* exported = static_cast<const char*>(library.get<const void*>(sdk::kManifestSymbol));
   if (exported == nullptr || manifest.text != exported) {
     throw sdk::Error::invalid_argument("plugin '" + file.string() +

@@ -30,8 +30,8 @@ class HostError : public sdk::Error {
 };
 
 // Converts any exception thrown inside `operation` of `plugin` into sdk::Error. An
-// sdk::Error keeps its code and gets a prefix naming the plugin and the operation; any
-// other exception becomes kInternal and also names the file, since it is a plugin bug.
+// sdk::Error keeps its code and gets a prefix naming the plugin and the operation. Any
+// other exception becomes kInternal and also names the file, because it is a plugin bug.
 [[noreturn]] void rethrow_plugin_error(const PluginIdentity& plugin, std::string_view operation);
 
 // A plugin object together with the library it came from. The library stays loaded

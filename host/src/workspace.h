@@ -8,7 +8,7 @@
 
 namespace provisioning::host {
 
-// A directory that holds one installation's configuration, extensions and state:
+// A directory that contains one installation's configuration, extensions and state:
 //   config.toml
 //   extensions/<kind>/      plugins that override or add to the shipped ones
 //   clusters/<name>.toml    cluster definitions
@@ -38,7 +38,7 @@ class Workspace {
 // config.toml. Existing files are kept, so running it twice is harmless.
 Workspace init_workspace(const std::filesystem::path& dir);
 
-// How the workspace in use was chosen, for messages.
+// The workspace in use and the reason it was chosen, for messages.
 struct ResolvedWorkspace {
   Workspace workspace;
   std::string source;  // "--workspace", "PROVISIONING_WORKSPACE", "enclosing directory", "default"

@@ -34,7 +34,7 @@ struct WorkflowOptions {
   int retry_count = 3;        // attempts after the first
 };
 
-// What a running task may ask of the engine.
+// The engine services a running task may use: its ids, and its cancellation and deadline check.
 class TaskContext {
  public:
   TaskContext(std::string workflow_id, std::string correlation_id, int attempt,
@@ -128,7 +128,7 @@ class WorkflowEngine {
                                                          const std::string& status,
                                                          std::size_t limit, std::size_t offset);
 
-  // Cancels a Pending workflow at once, or asks a Running one to stop at its next
+  // Cancels a Pending workflow at once, or requests that a Running one stop at its next
   // check point. Throws sdk::Error (kNotFound, or kConflict when it already ended).
   json::object cancel(const std::string& id);
 

@@ -155,7 +155,7 @@ class LocalProvider final : public sdk::Provider {
     }
     if (!created && !std::filesystem::exists(directory / local::kServerFileName)) {
       // A create that died before writing server.json left only the directory. The host
-      // reserves each name before calling create_server(), so nobody else is using it.
+      // reserves each name before calling create_server(), so no other create uses it.
       log_->warn("reclaiming '{}', left by an interrupted create", directory.string());
       std::filesystem::remove_all(directory, error);
       created = !error && std::filesystem::create_directory(directory, error);

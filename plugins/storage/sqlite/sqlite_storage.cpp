@@ -112,9 +112,9 @@ bool is_plain_field(std::string_view field) {
 // the same thread.
 //
 // Durability: synchronous=FULL (the default) syncs the write-ahead log on every commit.
-// The "synchronous" setting may lower it to NORMAL, with which, in WAL mode, a commit
-// survives a crash of the process but the latest commits may roll back after a power
-// failure or an operating system crash (SQLite documentation of PRAGMA synchronous).
+// The "synchronous" setting may lower it to NORMAL. In WAL mode a commit then survives a
+// crash of the process, but the latest commits may roll back after a power failure or an
+// operating system crash (SQLite documentation of PRAGMA synchronous).
 class SqliteStorage final : public sdk::StorageBackend {
  public:
   explicit SqliteStorage(const sdk::PluginContext& context)

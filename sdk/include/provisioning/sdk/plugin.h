@@ -18,13 +18,13 @@ enum class PluginKind { kProvider, kTaskserv, kStorage, kApi };
 // "storage" or "api".
 const char* to_string(PluginKind kind);
 
-// What the host hands a plugin's factory. The plugin may copy anything from it; the
+// The context the host passes to a plugin's factory. The plugin may copy anything from it; the
 // context itself lives only for the duration of the factory call.
 struct PluginContext {
-  std::string name;                     // the plugin's name, as in its manifest
-  std::filesystem::path workspace;      // root of the workspace in use
-  std::filesystem::path state_dir;      // <workspace>/.provisioning, writable by the plugin
-  std::filesystem::path data_dir;       // <workspace>/data
+  std::string name;                 // the plugin's name, as in its manifest
+  std::filesystem::path workspace;  // root of the workspace in use
+  std::filesystem::path state_dir;  // <workspace>/.provisioning, writable by the plugin
+  std::filesystem::path data_dir;   // <workspace>/data
   // The plugin's configuration table: [storage.<name>] for storage backends,
   // [plugins.<kind>.<name>] for every other kind. Values set through environment
   // variables or --set have the type of the shipped default, else they are strings.

@@ -47,7 +47,7 @@ class StorageView {
   virtual std::size_t count(std::string_view collection);
 };
 
-// Where state lives.
+// A store for the host's state.
 //
 // Contract:
 // - Each put() or remove() outside a transaction is atomic and durable when it returns.

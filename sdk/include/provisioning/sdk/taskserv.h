@@ -9,7 +9,7 @@
 
 namespace provisioning::sdk {
 
-// What install() may read about its target.
+// Facts about the server that install() targets.
 struct TaskservTarget {
   std::string server_name;
   std::string server_id;
