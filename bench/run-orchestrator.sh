@@ -33,6 +33,9 @@ batch_size=1000           # the v3 API accepts at most 1000 operations per batch
 batch_parallel_limit=64
 batch_timeout=400         # seconds the client polls the batches of one run
 drain_timeout=20          # seconds to wait for submitted workflows to end
+# Seconds of quiet before an idle RSS reading. The orchestrator returns freed memory to
+# the system within a second of going idle (see docs/orchestrator.md).
+idle_wait=2
 plan=1xCPU-1GB
 
 nginx_pid=""
@@ -284,7 +287,7 @@ run_batch() {
   output=$("$bin/orchestrator_client" batch --port "$(state_field "$workspace" port)" \
     --operations "$count" --batch-size "$batch_size" --parallel-limit "$batch_parallel_limit" \
     --timeout "$batch_timeout" --prefix node --plan "$plan")
-  sleep 1
+  sleep "$idle_wait"
   rss=$(rss_mb "$(state_field "$workspace" pid)")
   stop_orchestrator "$workspace"
   printf '%s\t%s\n' "$(tr '\t\n' '= ' <<<"$output")" "$rss"
@@ -328,7 +331,7 @@ main() {
   servers_v1=$(run_wrk servers-v1 "$base/servers")
   nginx_v2=$(run_wrk nginx-servers-v2 "$nginx_base/servers-v2.json")
   servers_v2=$(run_wrk servers-v2 -H 'API-Version: v2' "$base/servers")
-  sleep 1
+  sleep "$idle_wait"
   rss_idle=$(rss_mb "$pid")
 
   log "submitting workflows for ${wrk_duration} s, then waiting up to ${drain_timeout} s" \

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "logging.h"
+#include "migration/legacy_fallback.h"
 #include "names.h"
 
 namespace provisioning::host {
@@ -278,11 +279,9 @@ json::object ClusterService::save(json::object record) {
 
 std::vector<json::object> ClusterService::list() {
   std::vector<json::object> records;
-  host_.storage().call("for_each", [&](sdk::StorageBackend& storage) {
-    storage.for_each(sdk::kClusters, [&](const std::string&, const json::object& record) {
-      records.push_back(record);
-      return true;
-    });
+  host_.records().for_each(sdk::kClusters, [&](const std::string&, const json::object& record) {
+    records.push_back(record);
+    return true;
   });
   return records;
 }

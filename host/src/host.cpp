@@ -5,6 +5,8 @@
 
 #include "extension_lock.h"
 #include "logging.h"
+#include "migration/workspace_lock.h"
+#include "migration/legacy_fallback.h"
 
 namespace provisioning::host {
 namespace {
@@ -121,7 +123,9 @@ PluginHandle<Interface> Host::load(sdk::PluginKind kind, const std::string& name
   }
   auto logger = component_logger("loader");
   logger->debug("loading {} '{}' from {}", sdk::to_string(kind), name, entry->active.file.string());
-  auto handle = load_plugin_as<Interface>(entry->active.file, kind, plugin_context(kind, name));
+  auto handle = observability::timed_plugin_load(kind, name, [&] {
+    return load_plugin_as<Interface>(entry->active.file, kind, plugin_context(kind, name));
+  });
   if (kind == sdk::PluginKind::kProvider || kind == sdk::PluginKind::kTaskserv) {
     handle.serialize_calls();
   }
@@ -147,7 +151,42 @@ PluginHandle<sdk::ApiVersion> Host::api_version(const std::string& name) {
 }
 
 PluginHandle<sdk::StorageBackend> Host::storage() {
+  workspace_lock().acquire_shared();
   return storage_backend(config_.get_string("storage.backend"));
+}
+
+PluginHandle<sdk::StorageBackend> Host::open_storage_backend(const std::string& name,
+                                                             const json::object& overrides) {
+  const PluginEntry* entry = catalog_.find(sdk::PluginKind::kStorage, name);
+  if (entry == nullptr) {
+    throw sdk::Error::not_found("storage '" + name + "' not found; installed: " +
+                                join(catalog_.names(sdk::PluginKind::kStorage)));
+  }
+  sdk::PluginContext context = plugin_context(sdk::PluginKind::kStorage, name);
+  for (const auto& [key, value] : overrides) context.settings[key] = value;
+  return load_plugin_as<sdk::StorageBackend>(entry->active.file, sdk::PluginKind::kStorage,
+                                             context);
+}
+
+migration::WorkspaceLock& Host::workspace_lock() {
+  std::lock_guard lock(mutex_);
+  if (!workspace_lock_) {
+    workspace_lock_ = std::make_shared<migration::WorkspaceLock>(
+        workspace().state_dir(),
+        std::chrono::milliseconds(config_.get_int("migration.lock_timeout_ms")));
+  }
+  return *workspace_lock_;
+}
+
+migration::LegacyFallback& Host::records() {
+  auto backend = storage();
+  std::lock_guard lock(mutex_);
+  if (!records_) {
+    records_ = std::make_shared<migration::LegacyFallback>(
+        backend, migration::configured_legacy_directory(config_.get_string("bridge.legacy_path"),
+                                                        workspace().root()));
+  }
+  return *records_;
 }
 
 }  // namespace provisioning::host

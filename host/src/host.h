@@ -21,6 +21,11 @@
 
 namespace provisioning::host {
 
+namespace migration {
+class LegacyFallback;
+class WorkspaceLock;
+}
+
 struct HostOptions {
   std::optional<std::filesystem::path> workspace;   // --workspace
   std::map<std::string, std::string> config_flags;  // config keys set on the command line
@@ -58,8 +63,22 @@ class Host {
   PluginHandle<sdk::StorageBackend> storage_backend(const std::string& name);
   PluginHandle<sdk::ApiVersion> api_version(const std::string& name);
 
-  // The backend named by storage.backend.
+  // The backend named by storage.backend. The first call takes the workspace lock
+  // shared (see migration::WorkspaceLock), so it waits while a migration runs.
   PluginHandle<sdk::StorageBackend> storage();
+
+  // Loads a new instance of storage backend `name`, not shared with storage_backend(),
+  // with the settings of storage.<name> and `overrides` replacing keys, such as a
+  // staging "path" for a migration. Throws sdk::Error (kNotFound) when not installed.
+  PluginHandle<sdk::StorageBackend> open_storage_backend(const std::string& name,
+                                                         const json::object& overrides);
+
+  // The workspace's migration lock; its timeout is migration.lock_timeout_ms.
+  migration::WorkspaceLock& workspace_lock();
+
+  // Reads of servers, taskservs and clusters: the storage backend, falling back to the
+  // legacy data directory of bridge.legacy_path while that is set (dual operation).
+  migration::LegacyFallback& records();
 
  private:
   Host() = default;
@@ -77,6 +96,8 @@ class Host {
 
   std::mutex mutex_;
   std::map<std::pair<sdk::PluginKind, std::string>, std::shared_ptr<void>> loaded_;
+  std::shared_ptr<migration::LegacyFallback> records_;
+  std::shared_ptr<migration::WorkspaceLock> workspace_lock_;
 };
 
 }  // namespace provisioning::host

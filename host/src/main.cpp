@@ -10,6 +10,8 @@
 #include "cli/exit_codes.h"
 #include "host.h"
 #include "logging.h"
+#include "observability/log_context.h"
+#include "observability/redact.h"
 
 namespace {
 
@@ -56,24 +58,12 @@ std::map<std::string, std::string> parse_settings(const std::vector<std::string>
   return flags;
 }
 
-std::string checked_log_level(const provisioning::host::Config& config) {
-  static const std::set<std::string> levels = {"trace", "debug",    "info", "warn",
-                                               "error", "critical", "off"};
-  std::string level = config.get_string("logging.level");
-  if (levels.count(level) == 0) {
-    throw provisioning::sdk::Error::invalid_argument(
-        "invalid logging.level '" + level + "' from " + config.require("logging.level").origin +
-        "; use trace, debug, info, warn, error, critical or off");
-  }
-  return level;
-}
-
 void setup_command_logging(const provisioning::host::Host& host, const GlobalOptions& options) {
-  provisioning::host::LoggingOptions logging;
-  logging.level = checked_log_level(host.config());
+  provisioning::host::LoggingOptions logging = provisioning::host::logging_options(
+      host.config(), host.environment(), host.workspace().state_dir() / "logs",
+      "provisioning.log");
   logging.console_level = options.verbose ? "info" : "warn";
   if (logging.level == "debug" || logging.level == "trace") logging.console_level = logging.level;
-  logging.file = host.workspace().state_dir() / "logs" / "provisioning.log";
   provisioning::host::setup_logging(logging);
 }
 
@@ -118,6 +108,15 @@ int main(int argc, char** argv) {
   provisioning::cli::add_workflow_commands(app, invocation);
   provisioning::cli::add_batch_commands(app, invocation);
   provisioning::cli::add_client_commands(app, invocation);
+  provisioning::cli::add_health_commands(app, invocation);
+  provisioning::cli::add_debug_commands(app, invocation);
+  provisioning::cli::add_metrics_commands(app, invocation);
+  [[maybe_unused]] CLI::App* migrate = provisioning::cli::add_migrate_commands(app, invocation);
+  provisioning::cli::add_migrate_plan_commands(*migrate, invocation);
+  provisioning::cli::add_data_commands(app, invocation);
+  provisioning::cli::add_backup_commands(app, invocation);
+  provisioning::cli::add_bridge_commands(app, invocation);
+  provisioning::cli::add_config_migrate_commands(*app.get_subcommand("config"), invocation);
 
   try {
     app.parse(argc, argv);
@@ -125,15 +124,20 @@ int main(int argc, char** argv) {
     int code = app.exit(error);  // prints help, the version or the parse error
     return code == 0 ? provisioning::cli::kExitSuccess : provisioning::cli::kExitUsage;
   }
+  // The main thread's log lines carry the command's correlation id, until the end.
+  std::optional<provisioning::host::observability::LogScope> log_scope;
   try {
+    log_scope.emplace(
+        provisioning::host::observability::command_log_context(invocation.options.correlation_id));
     return run(invocation);
   } catch (const provisioning::sdk::Error& error) {
-    std::cerr << "error: " << error.what() << '\n';
+    std::cerr << "error: " << provisioning::host::observability::redact(error.what()) << '\n';
     // Also into the log file, when the command got far enough to open it.
     provisioning::host::component_logger("host")->info("command failed: {}", error.what());
     return provisioning::cli::exit_code_for(error.code());
   } catch (const std::exception& error) {
-    std::cerr << "error: unexpected failure: " << error.what() << '\n';
+    std::cerr << "error: unexpected failure: "
+              << provisioning::host::observability::redact(error.what()) << '\n';
     return provisioning::cli::kExitInternal;
   }
 }

@@ -73,9 +73,11 @@ void rethrow_plugin_error(const PluginIdentity& plugin, std::string_view operati
   } catch (const HostError&) {
     throw;
   } catch (const sdk::Error& error) {
+    observability::record_plugin_call_error(plugin.kind, plugin.name, operation);
     throw sdk::Error(error.code(), describe(plugin) + " failed in " + std::string(operation) +
                                        ": " + error.what());
   } catch (const std::exception& error) {
+    observability::record_plugin_call_error(plugin.kind, plugin.name, operation);
     throw sdk::Error::internal(describe(plugin) + " (" + plugin.file.string() +
                                ") threw an unexpected exception in " + std::string(operation) +
                                ": " + error.what() + "; report this to the plugin's author");

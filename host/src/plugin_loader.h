@@ -10,6 +10,8 @@
 #include <string_view>
 #include <utility>
 
+#include "observability/log_context.h"
+#include "observability/metrics_hooks.h"
 #include "plugin_manifest.h"
 
 namespace provisioning::host {
@@ -54,6 +56,9 @@ class PluginHandle {
   decltype(auto) call(std::string_view operation, Function&& function) const {
     std::unique_lock<std::mutex> guard;
     if (lock_) guard = std::unique_lock<std::mutex>(*lock_);
+    observability::PluginCallScope log_scope(sdk::to_string(identity_.kind), identity_.name,
+                                             operation);
+    observability::record_plugin_call(identity_.kind, identity_.name, operation);
     try {
       return std::forward<Function>(function)(*object_);
     } catch (...) {

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "logging.h"
+#include "migration/legacy_fallback.h"
 #include "names.h"
 
 namespace provisioning::host {
@@ -160,11 +161,9 @@ json::object ServerService::wait_until_running(const PluginHandle<sdk::Provider>
 
 std::vector<json::object> ServerService::list(const ServerFilter& filter) {
   std::vector<json::object> records;
-  host_.storage().call("for_each", [&](sdk::StorageBackend& storage) {
-    storage.for_each(sdk::kServers, [&](const std::string&, const json::object& record) {
-      if (matches(record, filter)) records.push_back(record);
-      return true;
-    });
+  host_.records().for_each(sdk::kServers, [&](const std::string&, const json::object& record) {
+    if (matches(record, filter)) records.push_back(record);
+    return true;
   });
   std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
     return record_string(a, "name") < record_string(b, "name");
@@ -173,9 +172,7 @@ std::vector<json::object> ServerService::list(const ServerFilter& filter) {
 }
 
 std::optional<json::object> ServerService::find(const std::string& name) {
-  auto found = host_.storage().call("find", [&](sdk::StorageBackend& storage) {
-    return storage.find(sdk::kServers, "name", name);
-  });
+  auto found = host_.records().find(sdk::kServers, "name", name);
   if (found.empty()) return std::nullopt;
   return found.front();
 }
@@ -194,6 +191,8 @@ json::object ServerService::get(const std::string& name) {
 
 json::object ServerService::remove(const std::string& name, bool check) {
   json::object record = get(name);
+  migration::reject_legacy_only(host_.records(), sdk::kServers, record_string(record, "id"),
+                                "server '" + name + "'");
   if (check) return record;
   std::string provider_id = record_string(record, "provider_id");
   if (!provider_id.empty()) {

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "logging.h"
+#include "migration/legacy_fallback.h"
 #include "names.h"
 
 namespace provisioning::host {
@@ -192,14 +193,12 @@ std::vector<TaskservStep> TaskservService::remove(const std::string& name,
 
 std::vector<json::object> TaskservService::list(const std::vector<std::string>& servers) {
   std::vector<json::object> records;
-  host_.storage().call("for_each", [&](sdk::StorageBackend& storage) {
-    storage.for_each(sdk::kTaskservs, [&](const std::string&, const json::object& record) {
-      std::string server = record_string(record, "server");
-      if (servers.empty() || std::find(servers.begin(), servers.end(), server) != servers.end()) {
-        records.push_back(record);
-      }
-      return true;
-    });
+  host_.records().for_each(sdk::kTaskservs, [&](const std::string&, const json::object& record) {
+    std::string server = record_string(record, "server");
+    if (servers.empty() || std::find(servers.begin(), servers.end(), server) != servers.end()) {
+      records.push_back(record);
+    }
+    return true;
   });
   std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
     return std::make_pair(record_string(a, "server"), record_string(a, "name")) <

@@ -36,6 +36,7 @@ const std::set<RouteKey> kWorkflowRoutes = {{"POST", "/workflows/servers/create"
                                             {"GET", "/tasks/{id}"}};
 
 const std::set<RouteKey> kBatchRoutes = {{"POST", "/workflows/batch/submit"},
+                                         {"GET", "/workflows/batch"},
                                          {"GET", "/workflows/batch/{id}"},
                                          {"POST", "/workflows/batch/{id}/cancel"},
                                          {"POST", "/workflows/batch/{id}/rollback"}};
@@ -147,6 +148,15 @@ TEST_F(RoutesTest, BatchPathIsNotAWorkflowId) {
   ASSERT_EQ(services.calls().size(), 1u);
   EXPECT_EQ(services.calls()[0].operation, "batch.get");
   EXPECT_EQ(services.calls()[0].request, (json::object{{"id", "b-1"}}));
+}
+
+TEST_F(RoutesTest, BatchListIsNotAWorkflowId) {
+  FakeServices services;
+  services.respond("batch.list", json::object{{"batches", json::array()}, {"total", 0}});
+  sdk::ApiResponse response = v3_.handle(make_request("GET", "/workflows/batch"), services);
+  EXPECT_EQ(response.status, 200);
+  ASSERT_EQ(services.calls().size(), 1u);
+  EXPECT_EQ(services.calls()[0].operation, "batch.list");
 }
 
 TEST_F(RoutesTest, UnknownQueryParameterRejected) {

@@ -69,10 +69,10 @@ TEST_F(V3BatchTest, SubmitResponseShapesBatch) {
 
   EXPECT_EQ(response.status, 202);
   EXPECT_EQ(keys_of(response.body.as_object()),
-            (std::vector<std::string>{"id", "status", "operations", "batch_options", "created_at",
-                                      "updated_at", "started_at", "finished_at"}));
+            (std::vector<std::string>{"id", "status", "operations", "batch_options", "rolled_back",
+                                      "created_at", "updated_at", "started_at", "finished_at"}));
   EXPECT_EQ(keys_of(response.body.at("operations").at(0).as_object()),
-            (std::vector<std::string>{"id", "type", "status", "workflow_id", "error"}));
+            (std::vector<std::string>{"id", "type", "status", "workflow_id", "error", "rollback"}));
 }
 
 struct BatchCase {
@@ -169,6 +169,63 @@ TEST_F(V3BatchTest, GetBatch) {
   EXPECT_EQ(only_call().request, (json::object{{"id", "b-1"}}));
   EXPECT_EQ(response.body.at("status"), json::value("Pending"));
   EXPECT_FALSE(response.body.at("operations").at(0).as_object().contains("attempts"));
+}
+
+TEST_F(V3BatchTest, ListBatchesAsSummaries) {
+  json::object record = batch_record("b-1");
+  record["operations"].as_array().push_back(
+      json::object{{"id", "web"}, {"type", "server_create"}, {"status", "Completed"}});
+  record["operations"].as_array().push_back(
+      json::object{{"id", "app"}, {"type", "server_create"}, {"status", "Completed"}});
+  services_.respond("batch.list", json::object{{"batches", json::array{record}}, {"total", 7}});
+  sdk::ApiResponse response =
+      send("GET", "/workflows/batch", "", {{"status", "Running"}, {"limit", "1"}, {"offset", "2"}});
+
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(only_call().request,
+            (json::object{{"limit", 1}, {"offset", 2}, {"status", "Running"}}));
+  EXPECT_EQ(response.body.at("total"), json::value(7));
+  EXPECT_EQ(response.body.at("limit"), json::value(1));
+  EXPECT_EQ(response.body.at("offset"), json::value(2));
+  const json::object& item = response.body.at("batches").at(0).as_object();
+  EXPECT_FALSE(item.contains("operations"));
+  EXPECT_EQ(item.at("operations_total"), json::value(3));
+  EXPECT_EQ(item.at("operations_by_status"), (json::object{{"Pending", 1}, {"Completed", 2}}));
+  EXPECT_EQ(item.at("id"), json::value("b-1"));
+}
+
+TEST_F(V3BatchTest, ListRejectsWorkflowOnlyStatus) {
+  sdk::ApiResponse response = send("GET", "/workflows/batch", "", {{"status", "Pending"}});
+  expect_error(response, 400, "invalid_argument", "v3");
+  EXPECT_EQ(detail_paths(response), std::vector<std::string>{"query.status"});
+  EXPECT_THAT(detail_message(response, "query.status"),
+              HasSubstr("must be one of Running, Completed, Failed, Cancelled"));
+  EXPECT_TRUE(services_.calls().empty());
+}
+
+TEST_F(V3BatchTest, OperationShowsRollbackOutcome) {
+  json::object record = batch_record("b-1");
+  json::object& operation = record["operations"].as_array()[0].as_object();
+  operation["status"] = "RolledBack";
+  operation["rollback"] = json::object{
+      {"status", "failed"}, {"workflow_id", "wf-9"}, {"error", "provider down"}, {"extra", 1}};
+  services_.respond("batch.get", record);
+  sdk::ApiResponse response = send("GET", "/workflows/batch/b-1");
+
+  ASSERT_EQ(response.status, 200);
+  const json::object& shown = response.body.at("operations").at(0).as_object();
+  EXPECT_EQ(shown.at("status"), json::value("RolledBack"));
+  EXPECT_EQ(
+      shown.at("rollback"),
+      (json::object{{"status", "failed"}, {"workflow_id", "wf-9"}, {"error", "provider down"}}));
+}
+
+TEST_F(V3BatchTest, OperationWithoutRollbackShowsNull) {
+  services_.respond("batch.get", batch_record("b-1"));
+  sdk::ApiResponse response = send("GET", "/workflows/batch/b-1");
+  ASSERT_EQ(response.status, 200);
+  EXPECT_TRUE(response.body.at("operations").at(0).at("rollback").is_null());
+  EXPECT_TRUE(response.body.as_object().contains("rolled_back"));
 }
 
 TEST_F(V3BatchTest, CancelAndRollback) {

@@ -26,7 +26,11 @@ inline std::vector<std::filesystem::path> first_party_plugins() {
   std::vector<std::filesystem::path> files;
   for (const auto& entry :
        std::filesystem::recursive_directory_iterator(PROVISIONING_TEST_PLUGIN_DIR)) {
-    if (entry.is_regular_file() && entry.path().extension() == ".so") files.push_back(entry);
+    if (!entry.is_regular_file() || entry.path().extension() != ".so") continue;
+    // The surrealdb backend needs a running server: tests/surrealdb runs every check
+    // against it on a real engine.
+    if (entry.path().filename() == "surrealdb.so") continue;
+    files.push_back(entry);
   }
   std::sort(files.begin(), files.end());
   return files;

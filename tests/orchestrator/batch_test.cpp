@@ -199,6 +199,19 @@ TEST_F(BatchTest, RollbackModeUndoesCompletedInReverseOrder) {
   }
   EXPECT_FALSE(stored_operations["bad"].contains("rollback")) << "a failed operation is undone";
 
+  // The v3 view shows each outcome, and null for the operation nothing undid.
+  EXPECT_EQ(batch.at("rolled_back"), json::value(true));
+  for (const auto& op : completion) {
+    SCOPED_TRACE("view of " + op);
+    const json::value& shown = operations[op].at("rollback");
+    ASSERT_TRUE(shown.is_object()) << json::serialize(operations[op]);
+    EXPECT_EQ(text(shown, "status"), "done");
+    EXPECT_EQ(text(shown, "workflow_id"),
+              text(stored_operations[op].at("rollback"), "workflow_id"));
+    EXPECT_EQ(text(shown, "error"), "");
+  }
+  EXPECT_TRUE(operations["bad"].at("rollback").is_null());
+
   EXPECT_EQ(server_names(), (std::set<std::string>{"pre-1"}));
   EXPECT_TRUE(taskservs_on("pre-1").empty());
   EXPECT_EQ(workspace_.server_directories(), (std::vector<std::string>{"pre-1"}));
@@ -292,7 +305,7 @@ TEST_F(BatchTest, CycleRejectedAtSubmit) {
   EXPECT_EQ(three.status, 400) << three.body;
   EXPECT_THAT(three.error_message(), HasSubstr("dependency cycle: a -> c -> b -> a"));
 
-  EXPECT_EQ(orchestrator().batches().list(10, 0).second, 0u) << "a rejected batch was stored";
+  EXPECT_EQ(orchestrator().batches().list("", 10, 0).second, 0u) << "a rejected batch was stored";
   EXPECT_TRUE(server_names().empty());
 }
 
@@ -304,7 +317,7 @@ TEST_F(BatchTest, UnknownDependencyRejected) {
   EXPECT_EQ(reply.error_code(), "invalid_argument");
   EXPECT_EQ(first_detail_path(reply), "$.operations[1].depends_on[0]");
   EXPECT_THAT(reply.error_message(), HasSubstr("\"zz\""));
-  EXPECT_EQ(orchestrator().batches().list(10, 0).second, 0u);
+  EXPECT_EQ(orchestrator().batches().list("", 10, 0).second, 0u);
 }
 
 TEST(BatchValidationTest, EngineRejectsCyclesAndUnknownDependencies) {
@@ -406,6 +419,41 @@ TEST_F(BatchTest, CancelRunningBatch) {
   Reply rolled_back = call("POST", "/workflows/batch/" + id + "/rollback", "v3");
   EXPECT_EQ(rolled_back.status, 200) << rolled_back.body;
   EXPECT_TRUE(server_names().empty());
+}
+
+TEST_F(BatchTest, ListBatchesNewestFirst) {
+  std::string first = submit({create_server("one", "list-1")}, 1, "fail");
+  wait_for_batch(first);
+  std::string second =
+      submit({create_server("two", "list-2"), create_server("bad", "list-bad", {}, "no-such-plan")},
+             1, "continue");
+  wait_for_batch(second);
+
+  Reply listed = call("GET", "/workflows/batch", "v3");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.object().at("total"), json::value(2));
+  const json::array& batches = listed.object().at("batches").as_array();
+  ASSERT_EQ(batches.size(), 2u) << listed.body;
+  EXPECT_EQ(text(batches[0], "id"), second);
+  EXPECT_EQ(text(batches[1], "id"), first);
+  EXPECT_EQ(text(batches[0], "status"), "Failed");
+  EXPECT_EQ(batches[0].at("operations_total"), json::value(2));
+  EXPECT_EQ(batches[0].at("operations_by_status"), (json::object{{"Completed", 1}, {"Failed", 1}}));
+
+  Reply completed = call("GET", "/workflows/batch?status=Completed&limit=5", "v3");
+  ASSERT_EQ(completed.status, 200) << completed.body;
+  EXPECT_EQ(completed.object().at("total"), json::value(1));
+  EXPECT_EQ(text(completed.object().at("batches").as_array().at(0), "id"), first);
+
+  Reply paged = call("GET", "/workflows/batch?limit=1&offset=1", "v3");
+  ASSERT_EQ(paged.status, 200) << paged.body;
+  EXPECT_EQ(text(paged.object().at("batches").as_array().at(0), "id"), first);
+}
+
+TEST_F(BatchTest, BatchPathInV2IsAWorkflowId) {
+  Reply reply = call("GET", "/workflows/batch", "v2");
+  EXPECT_EQ(reply.status, 404) << reply.body;
+  EXPECT_THAT(reply.error_message(), HasSubstr("workflow 'batch' not found"));
 }
 
 }  // namespace

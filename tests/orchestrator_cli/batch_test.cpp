@@ -260,13 +260,44 @@ TEST_F(BatchTest, StatusOfUnknownIdIsNotFound) {
   EXPECT_THAT(printed.err, HasSubstr("batch 'no-such-batch' not found"));
 }
 
-// API v3 has no route that lists batches, so `batch list` reports that and names the
-// alternative.
-TEST_F(BatchTest, ListReportsMissingRoute) {
-  auto listed = run({"batch", "list"});
-  EXPECT_EQ(listed.exit_code, 4);
-  EXPECT_THAT(listed.err, HasSubstr("has no route that lists batches (GET /workflows/batch)"));
-  EXPECT_THAT(listed.err, HasSubstr("'provisioning batch status ID'"));
+// Returns the list item of batch `id` in a `batch list` page, or null.
+const json::object* listed_batch(const json::value& page, const std::string& id) {
+  for (const auto& item : page.at("batches").as_array()) {
+    if (text(item, "id") == id) return &item.as_object();
+  }
+  return nullptr;
+}
+
+TEST_F(BatchTest, ListShowsSubmittedBatch) {
+  std::string file = write_file("listed.json", R"({"operations": [
+    {"id": "l1", "type": "server_create", "params": {"name": "listed-01", "plan": "1xCPU-2GB"}},
+    {"id": "l2", "type": "server_create", "params": {"name": "listed-02", "plan": "1xCPU-2GB"},
+     "depends_on": ["l1"]}]})");
+  std::string id = submit_and_wait(file);
+
+  json::value all = run_json({"batch", "list"});
+  const json::object* item = listed_batch(all, id);
+  ASSERT_NE(item, nullptr) << json::serialize(all);
+  EXPECT_EQ(text(*item, "status"), "Completed");
+  EXPECT_EQ(item->at("operations_total"), json::value(2));
+  EXPECT_EQ(item->at("operations_by_status"), (json::object{{"Completed", 2}}));
+  EXPECT_FALSE(item->contains("operations")) << "a list item carries no operations";
+
+  EXPECT_NE(listed_batch(run_json({"batch", "list", "--status", "Completed"}), id), nullptr);
+  EXPECT_EQ(listed_batch(run_json({"batch", "list", "--status", "Running"}), id), nullptr);
+
+  auto table = run({"batch", "list"});
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_THAT(table.out, HasSubstr(id));
+  EXPECT_THAT(table.out, HasSubstr("OPERATIONS"));
+}
+
+TEST_F(BatchTest, ListWithUnknownStatusIsInvalid) {
+  auto listed = run({"batch", "list", "--status", "running"});
+  EXPECT_EQ(listed.exit_code, 3) << listed.err;
+  EXPECT_THAT(listed.err, HasSubstr("query.status"));
+  EXPECT_THAT(listed.err, HasSubstr("did you mean \"Running\"?"));
+  EXPECT_THAT(listed.err, HasSubstr("HTTP 400 invalid_argument"));
 }
 
 // One worker and the gate taskserv, so a batch operation stays running until released.

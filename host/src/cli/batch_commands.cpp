@@ -157,8 +157,8 @@ void add_submit(CLI::App& batch, Invocation& invocation) {
 // Returns the page of GET /workflows/batch.
 json::object fetch_batch_page(OrchestratorClient& client, const std::string& path) {
   HttpResponse response = client.send("GET", path, nullptr, v3());
-  // NOTE: API v3 has GET /workflows/batch/{id} but no route that lists batches, so this
-  // request fails until the orchestrator adds GET /workflows/batch.
+  // Orchestrators before GET /workflows/batch read "batch" as a workflow id (404) or
+  // have no such path (405).
   if (response.status == 404 || response.status == 405) {
     throw sdk::Error::not_found(
         "the orchestrator at " + client.address().url() +
@@ -181,9 +181,12 @@ void print_batch_page(const GlobalOptions& options, const json::object& page) {
   std::vector<std::vector<std::string>> rows;
   for (const auto& item : page.at("batches").as_array()) {
     const json::object& record = item.as_object();
-    rows.push_back({field(record, "id"), field(record, "status"),
-                    std::to_string(operations_of(record).size()), field(record, "created_at"),
-                    field(record, "finished_at")});
+    const json::value* total = record.if_contains("operations_total");
+    std::string operations = total != nullptr && total->is_int64()
+                                 ? std::to_string(total->get_int64())
+                                 : std::to_string(operations_of(record).size());
+    rows.push_back({field(record, "id"), field(record, "status"), operations,
+                    field(record, "created_at"), field(record, "finished_at")});
   }
   print_json_or_table(options, page, {"ID", "STATUS", "OPERATIONS", "CREATED", "FINISHED"}, rows);
 }
@@ -191,12 +194,16 @@ void print_batch_page(const GlobalOptions& options, const json::object& page) {
 void add_list(CLI::App& batch, Invocation& invocation) {
   auto limit = std::make_shared<std::string>();
   auto offset = std::make_shared<std::string>();
-  auto* list = batch.add_subcommand("list", "List batches, when the orchestrator offers it");
+  auto status = std::make_shared<std::string>();
+  auto* list = batch.add_subcommand("list", "List batches, newest first");
+  list->add_option("--status", *status,
+                   "Only batches in this state: Running, Completed, Failed or Cancelled");
   list->add_option("--limit", *limit, "Maximum number of batches");
   list->add_option("--offset", *offset, "Number of batches to skip");
-  on_run(*list, invocation, [&invocation, limit, offset](host::Host& host) {
+  on_run(*list, invocation, [&invocation, status, limit, offset](host::Host& host) {
     OrchestratorClient client(host, invocation.options.correlation_id);
-    std::string path = with_query("/workflows/batch", {{"limit", *limit}, {"offset", *offset}});
+    std::string path = with_query("/workflows/batch",
+                                  {{"status", *status}, {"limit", *limit}, {"offset", *offset}});
     print_batch_page(invocation.options, fetch_batch_page(client, path));
     return kExitSuccess;
   });

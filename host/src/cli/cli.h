@@ -57,6 +57,21 @@ void add_extension_commands(CLI::App& app, Invocation& invocation);
 void add_workflow_commands(CLI::App& app, Invocation& invocation);
 void add_batch_commands(CLI::App& app, Invocation& invocation);
 void add_client_commands(CLI::App& app, Invocation& invocation);
+void add_health_commands(CLI::App& app, Invocation& invocation);
+// Adds `debug` with `debug integration`.
+void add_debug_commands(CLI::App& app, Invocation& invocation);
+void add_metrics_commands(CLI::App& app, Invocation& invocation);
+// Adds `migrate` (with `migrate rollback`) and returns it, so that other command groups
+// can add subcommands under it.
+CLI::App* add_migrate_commands(CLI::App& app, Invocation& invocation);
+// Adds `plan validate`, `plan run` and `readiness` under the `migrate` command.
+void add_migrate_plan_commands(CLI::App& migrate, Invocation& invocation);
+// Adds `data check` and `data repair`.
+void add_data_commands(CLI::App& app, Invocation& invocation);
+void add_backup_commands(CLI::App& app, Invocation& invocation);
+void add_bridge_commands(CLI::App& app, Invocation& invocation);
+// Adds `config diagnose` and `config migrate-env` under the `config` command.
+void add_config_migrate_commands(CLI::App& config, Invocation& invocation);
 
 // Makes `action` the work to do when `command` is the subcommand parsed.
 void on_run(CLI::App& command, Invocation& invocation, CommandAction action);

@@ -1,6 +1,7 @@
 #include <iostream>
 
 #include "cli/cli.h"
+#include "observability/redact.h"
 #include "workspace.h"
 
 namespace provisioning::cli {
@@ -34,11 +35,12 @@ void add_show(CLI::App& config, Invocation& invocation) {
     json::array array;
     std::vector<std::vector<std::string>> rows;
     for (const auto& [key, value] : host.config().entries()) {
-      array.push_back({{"key", key}, {"value", value.value}, {"origin", value.origin}});
+      json::value shown = host::observability::redacted_config_value(key, value.value);
+      array.push_back({{"key", key}, {"value", shown}, {"origin", value.origin}});
       if (*origin)
-        rows.push_back({key, display(value.value), value.origin});
+        rows.push_back({key, display(shown), value.origin});
       else
-        rows.push_back({key, display(value.value)});
+        rows.push_back({key, display(shown)});
     }
     if (json_output(invocation.options))
       print_json(array);

@@ -14,6 +14,7 @@ inline constexpr int kExitConflict = 5;         // already exists, or the state 
 inline constexpr int kExitUnavailable = 6;      // storage busy, service unreachable
 inline constexpr int kExitConformance = 7;      // `plugin test`: a conformance check failed
 inline constexpr int kExitWorkflowFailed = 8;   // a followed workflow or batch did not complete
+inline constexpr int kExitDegraded = 9;         // `health`: degraded, and nothing unhealthy
 
 inline int exit_code_for(sdk::ErrorCode code) {
   switch (code) {

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <thread>
 
+#include "cli/bridge_commands.h"
 #include "cli/cli.h"
 #include "logging.h"
 #include "orchestrator/orchestrator.h"
@@ -70,10 +71,9 @@ int run_foreground(host::Host& host, const StartArguments& arguments) {
                                        " is not a loopback address and orchestrator.auth_token "
                                        "is not set; set a token or bind 127.0.0.1");
   }
-  host::LoggingOptions logging;
-  logging.level = host.config().get_string("logging.level");
+  host::LoggingOptions logging = host::logging_options(
+      host.config(), host.environment(), orchestrator_log(host).parent_path(), "orchestrator.log");
   logging.console_level = "info";
-  logging.file = orchestrator_log(host);
   host::setup_logging(logging);
 
   host::Orchestrator orchestrator(host, options);
@@ -145,6 +145,7 @@ void add_start(CLI::App& orchestrator, Invocation& invocation) {
   start->add_option("--port", arguments->port,
                     "TCP port (default: orchestrator.port, 9090; 0 picks a free port)");
   start->add_flag("--detach", arguments->detach, "Run in the background; output goes to the log");
+  add_orchestrator_bridge_options(*start, invocation);
   on_run(*start, invocation, [&invocation, arguments](host::Host& host) {
     if (!arguments->detach) return run_foreground(host, *arguments);
     std::vector<std::string> child = {"provisioning", "--workspace",

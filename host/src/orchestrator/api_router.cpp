@@ -6,9 +6,14 @@
 #include <algorithm>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "logging.h"
+#include "orchestrator/response_cache.h"
+#include "observability/log_context.h"
+#include "observability/status_page.h"
+#include "observability/metrics_orchestrator.h"
 
 namespace provisioning::host {
 namespace {
@@ -36,16 +41,36 @@ bool is_parameter(const std::string& segment) {
   return segment.size() > 2 && segment.front() == '{' && segment.back() == '}';
 }
 
-// Accepts a caller's correlation id only when it is short printable ASCII, so it can go
-// into log lines and headers unchanged.
+// Returns the number of literal segments of `pattern` when it matches `segments`, so the
+// router can prefer "/workflows/batch" over "/workflows/{id}", or nothing when it does
+// not match.
+std::optional<std::size_t> literal_match(const std::vector<std::string>& pattern,
+                                         const std::vector<std::string>& segments) {
+  if (pattern.size() != segments.size()) return std::nullopt;
+  std::size_t literals = 0;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (is_parameter(pattern[i])) continue;
+    if (pattern[i] != segments[i]) return std::nullopt;
+    ++literals;
+  }
+  return literals;
+}
+
+// Accepts a caller's correlation id only when it is 1 to 128 characters of a safe set
+// (see observability::correlation_id_problem), so it can go into log lines and headers
+// unchanged. Otherwise logs why and generates one.
 std::string correlation_id_for(const HttpRequest& request) {
   auto found = request.headers.find("x-correlation-id");
-  if (found != request.headers.end() && !found->second.empty() && found->second.size() <= 128 &&
-      std::all_of(found->second.begin(), found->second.end(),
-                  [](char c) { return c > 32 && c < 127; })) {
-    return found->second;
+  std::string rejected_because;
+  std::string id = observability::accept_or_generate_correlation_id(
+      found != request.headers.end() ? &found->second : nullptr, &rejected_because);
+  if (!rejected_because.empty()) {
+    observability::LogScope log_scope(observability::correlation_context(id));
+    component_logger("api")->warn(
+        "ignored the X-Correlation-ID header of {} {} because {}; using the new id {}",
+        request.method, request.path, rejected_because, id);
   }
-  return sdk::generate_uuid();
+  return id;
 }
 
 // Turns "2027-06-30" into the HTTP-date "Wed, 30 Jun 2027 00:00:00 GMT" that the Sunset
@@ -193,6 +218,7 @@ HttpResponse ApiRouter::reject(const HttpRequest& request, int status, std::stri
 HttpResponse ApiRouter::handle(const HttpRequest& request) const {
   std::string correlation_id = correlation_id_for(request);
   CorrelationScope scope(correlation_id);
+  observability::LogScope log_scope(observability::correlation_context(correlation_id));
   std::string version = requested_version(request);
 
   HttpResponse response;
@@ -200,13 +226,21 @@ HttpResponse ApiRouter::handle(const HttpRequest& request) const {
     response = json_response(
         200, json::object{
                  {"status", "ok"}, {"version", PROVISIONING_VERSION}, {"api_version", version}});
+  } else if (request.path == "/ui" && request.method == "GET") {
+    response = observability::status_page_response();
   } else if (!authorized(request)) {
+    component_logger("api")->warn("rejected {} {}: missing or invalid bearer token",
+                                  request.method, request.path);
     response = json_response(
         401, error_body("unauthorized",
                         "missing or invalid bearer token; send 'Authorization: Bearer <token>' "
                         "with the orchestrator.auth_token value",
                         version, correlation_id));
     response.headers["WWW-Authenticate"] = "Bearer";
+  } else if (request.path == "/health/detailed" && settings_.detailed_health) {
+    response = settings_.detailed_health();
+  } else if (request.path == "/metrics" && request.method == "GET") {
+    response = observability::metrics_response(version, correlation_id);
   } else if (auto found = versions_.find(version); found == versions_.end()) {
     json::object body = error_body(
         "unsupported_api_version",
@@ -220,7 +254,7 @@ HttpResponse ApiRouter::handle(const HttpRequest& request) const {
   } else if (request.path.starts_with("/api/")) {
     response = shared_route(request, version, correlation_id);
   } else {
-    response = dispatch(request, found->second, version, correlation_id);
+    response = dispatch_cached(request, found->second, version, correlation_id);
   }
   add_common_headers(response, version, correlation_id);
   return response;
@@ -257,45 +291,38 @@ HttpResponse ApiRouter::shared_route(const HttpRequest& request, const std::stri
                       correlation_id));
 }
 
+HttpResponse ApiRouter::dispatch_cached(const HttpRequest& request, const Version& version,
+                                        const std::string& id,
+                                        const std::string& correlation_id) const {
+  if (!cache_ || request.method != "GET") return dispatch(request, version, id, correlation_id);
+  std::string key = ResponseCache::key_for(id, request);
+  if (auto cached = cache_->find(key)) return std::move(*cached);
+  RequestReads reads;
+  HttpResponse response = dispatch(request, version, id, correlation_id);
+  if (reads.cacheable() && ResponseCache::storable(response)) {
+    cache_->store(key, response, reads.reads());
+  }
+  return response;
+}
+
 HttpResponse ApiRouter::dispatch(const HttpRequest& request, const Version& version,
                                  const std::string& id, const std::string& correlation_id) const {
   std::vector<std::string> segments = split_path(request.path);
   bool path_known = false;
+  std::optional<std::size_t> best;
+  std::size_t best_literals = 0;
   for (std::size_t i = 0; i < version.compiled.size(); ++i) {
     const CompiledRoute& route = version.compiled[i];
-    if (route.segments.size() != segments.size()) continue;
-    sdk::ApiRequest api_request;
-    bool matches = true;
-    for (std::size_t s = 0; s < segments.size() && matches; ++s) {
-      if (is_parameter(route.segments[s])) {
-        api_request.path_params[route.segments[s].substr(1, route.segments[s].size() - 2)] =
-            segments[s];
-      } else {
-        matches = route.segments[s] == segments[s];
-      }
-    }
-    if (!matches) continue;
+    std::optional<std::size_t> literals = literal_match(route.segments, segments);
+    if (!literals) continue;
     path_known = true;
     if (route.method != request.method) continue;
-    api_request.method = request.method;
-    api_request.path = request.path;
-    api_request.query = request.query;
-    api_request.headers = request.headers;
-    api_request.body = request.body;
-    api_request.correlation_id = correlation_id;
-    sdk::ApiResponse result;
-    try {
-      result = version.plugin.call(
-          "handle", [&](sdk::ApiVersion& api) { return api.handle(api_request, services_); });
-    } catch (const sdk::Error& error) {
-      component_logger("api")->error("{} {} failed: {} [correlation_id={}]", request.method,
-                                     request.path, error.what(), correlation_id);
-      return json_response(500, error_body("internal", error.what(), id, correlation_id));
+    if (!best || *literals > best_literals) {
+      best = i;
+      best_literals = *literals;
     }
-    HttpResponse response = json_response(result.status, result.body);
-    for (auto& [name, value] : result.headers) response.headers[name] = value;
-    return response;
   }
+  if (best) return call_route(request, version, *best, segments, id, correlation_id);
   if (path_known) {
     return json_response(405, error_body("method_not_allowed",
                                          "method " + request.method + " is not allowed on " +
@@ -306,6 +333,38 @@ HttpResponse ApiRouter::dispatch(const HttpRequest& request, const Version& vers
                                        "no route " + request.method + " " + request.path +
                                            " in API " + id + "; GET /api/versions lists them",
                                        id, correlation_id));
+}
+
+HttpResponse ApiRouter::call_route(const HttpRequest& request, const Version& version,
+                                   std::size_t index, const std::vector<std::string>& segments,
+                                   const std::string& id, const std::string& correlation_id) const {
+  const CompiledRoute& route = version.compiled[index];
+  sdk::ApiRequest api_request;
+  for (std::size_t s = 0; s < segments.size(); ++s) {
+    if (is_parameter(route.segments[s])) {
+      api_request.path_params[route.segments[s].substr(1, route.segments[s].size() - 2)] =
+          segments[s];
+    }
+  }
+  api_request.method = request.method;
+  api_request.path = request.path;
+  api_request.query = request.query;
+  api_request.headers = request.headers;
+  api_request.body = request.body;
+  api_request.correlation_id = correlation_id;
+  sdk::ApiResponse result;
+  try {
+    result = version.plugin.call(
+        "handle", [&](sdk::ApiVersion& api) { return api.handle(api_request, services_); });
+  } catch (const sdk::Error& error) {
+    component_logger("api")->error("{} {} failed: {} [correlation_id={}]", request.method,
+                                   request.path, error.what(), correlation_id);
+    return json_response(500, error_body("internal", error.what(), id, correlation_id));
+  }
+  HttpResponse response = json_response(result.status, result.body);
+  for (auto& [name, value] : result.headers) response.headers[name] = value;
+  response.route = version.routes[index].path;
+  return response;
 }
 
 }  // namespace provisioning::host

@@ -2,6 +2,7 @@
 
 #include <provisioning/sdk/api_version.h>
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -12,6 +13,8 @@
 namespace provisioning::host {
 
 namespace json = boost::json;
+
+class ResponseCache;
 
 // An HTTP request as the router receives it, independent of the server library.
 struct HttpRequest {
@@ -27,13 +30,15 @@ struct HttpResponse {
   std::string body;  // JSON text unless content_type names another type
   std::string content_type = "application/json";
   std::map<std::string, std::string> headers;
+  std::string route;  // the route template matched, such as /servers/{name}, for metrics
 };
 
 struct RouterSettings {
   std::string default_version = "v1";
   std::map<std::string, std::string> deprecated;  // version -> sunset date ("" when none)
-  std::string auth_token;                         // required on every route but /health
+  std::string auth_token;                         // required on every route but /health, /ui
   std::string openapi_file;                       // served at /api/openapi.json
+  std::function<HttpResponse()> detailed_health;  // serves /health/detailed when set
 };
 
 // Returns the error body every endpoint uses:
@@ -64,6 +69,10 @@ class ApiRouter {
   // The versions loaded, sorted.
   std::vector<std::string> versions() const;
 
+  // Reuses responses to GET requests from `cache` while the data behind them is
+  // unchanged. Call before serving; without it every request reaches its plugin.
+  void set_response_cache(std::shared_ptr<ResponseCache> cache) { cache_ = std::move(cache); }
+
  private:
   struct CompiledRoute {
     std::string method;
@@ -76,8 +85,13 @@ class ApiRouter {
     std::vector<CompiledRoute> compiled;
   };
 
+  HttpResponse dispatch_cached(const HttpRequest& request, const Version& version,
+                               const std::string& id, const std::string& correlation_id) const;
   HttpResponse dispatch(const HttpRequest& request, const Version& version, const std::string& id,
                         const std::string& correlation_id) const;
+  HttpResponse call_route(const HttpRequest& request, const Version& version, std::size_t index,
+                          const std::vector<std::string>& segments, const std::string& id,
+                          const std::string& correlation_id) const;
   HttpResponse shared_route(const HttpRequest& request, const std::string& version,
                             const std::string& correlation_id) const;
   bool authorized(const HttpRequest& request) const;
@@ -90,6 +104,7 @@ class ApiRouter {
   std::map<std::string, Version> versions_;
   std::string supported_header_;
   std::string openapi_;
+  std::shared_ptr<ResponseCache> cache_;
 };
 
 // The correlation id of the request the current thread serves, for log lines of the

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "logging.h"
+#include "observability/log_context.h"
 
 namespace provisioning::host {
 namespace {
@@ -19,6 +20,17 @@ constexpr const char* kRolledBack = "RolledBack";
 std::string text(const json::object& record, std::string_view key) {
   const json::value* value = record.if_contains(key);
   return value != nullptr && value->is_string() ? std::string(value->get_string()) : "";
+}
+
+// Returns the string `key` of `record` without copying it, or "" when it is missing.
+std::string_view view_of(const json::object& record, std::string_view key) {
+  const json::value* value = record.if_contains(key);
+  return value != nullptr && value->is_string() ? std::string_view(value->get_string()) : "";
+}
+
+// True for an operation that has not started: Pending without a workflow.
+bool is_unstarted(const json::object& operation) {
+  return view_of(operation, "status") == kPending && view_of(operation, "workflow_id").empty();
 }
 
 std::vector<std::string> dependencies_of(const json::object& operation) {
@@ -190,7 +202,52 @@ void BatchEngine::resume(json::object record, const std::map<std::string, json::
       finished_workflows_.push_back(found->second);
     }
   }
+  index_operations(batch);
   active_.emplace(batch_id, std::move(batch));
+}
+
+// Fills the dependency counts, the ready queue and the in-flight count from the
+// operation states of the record.
+void BatchEngine::index_operations(Batch& batch) {
+  auto& operations = batch.record["operations"].as_array();
+  batch.dependents.assign(operations.size(), {});
+  batch.waiting_on.assign(operations.size(), 0);
+  batch.ready.clear();
+  batch.in_flight = 0;
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    const json::object& op = operations[i].as_object();
+    batch.index[text(op, "id")] = i;
+  }
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    const json::object& op = operations[i].as_object();
+    for (const auto& dependency : dependencies_of(op)) {
+      std::size_t position = batch.index.at(dependency);
+      batch.dependents[position].push_back(i);
+      if (view_of(operations[position].as_object(), "status") != kCompleted) {
+        ++batch.waiting_on[i];
+      }
+    }
+    std::string_view status = view_of(op, "status");
+    bool started = !view_of(op, "workflow_id").empty();
+    if ((status == kPending || status == kRunning) && started) ++batch.in_flight;
+  }
+  for (std::size_t i = 0; i < operations.size(); ++i) {
+    if (batch.waiting_on[i] == 0 && is_unstarted(operations[i].as_object())) {
+      batch.ready.insert(i);
+    }
+  }
+}
+
+// Records that the operation at `position` completed and queues the dependents that no
+// longer wait for anything.
+void BatchEngine::mark_completed(Batch& batch, std::size_t position) {
+  auto& operations = batch.record["operations"].as_array();
+  batch.completion_order.push_back(text(operations[position].as_object(), "id"));
+  for (std::size_t dependent : batch.dependents[position]) {
+    if (--batch.waiting_on[dependent] == 0 && is_unstarted(operations[dependent].as_object())) {
+      batch.ready.insert(dependent);
+    }
+  }
 }
 
 void BatchEngine::stop() {
@@ -243,9 +300,11 @@ json::object BatchEngine::submit(const json::array& operations, const json::obje
       {"rolled_back", false},
       {"created_at", now},
       {"updated_at", now},
+      {"started_at", now},
       {"finished_at", ""}};
   committer_.write({{std::string(kBatches), id, batch.record, false}});
   json::object stored = batch.record;
+  index_operations(batch);
   {
     std::lock_guard lock(mutex_);
     active_.emplace(id, std::move(batch));
@@ -341,60 +400,58 @@ void BatchEngine::on_workflow_finished(const json::object& workflow) {
   std::string operation_id = tag.substr(slash + 1);
   if (active_.count(batch_id) == 0 || operation_id.find('#') != std::string::npos) return;
   Batch& batch = active_.at(batch_id);
+  std::size_t position = batch.index.at(operation_id);
   json::object& op = operation(batch, operation_id);
   if (is_terminal_state(text(op, "status"))) return;
   std::string status = text(workflow, "status");
   op["status"] = status;
   op["error"] = text(workflow, "error");
   op["workflow_id"] = text(workflow, "id");
-  if (status == kCompleted) batch.completion_order.push_back(operation_id);
+  --batch.in_flight;
+  if (status == kCompleted) mark_completed(batch, position);
   if (status == kFailed) handle_failure(batch, operation_id);
   persist(batch);
 }
 
-void BatchEngine::schedule(Batch& batch,
-                           std::vector<std::pair<std::string, std::string>>& started) {
-  if (text(batch.record, "status") != kRunning) return;
-  auto& operations = batch.record["operations"].as_array();
-  std::int64_t limit = batch.record["batch_options"].as_object()["parallel_limit"].as_int64();
-  std::int64_t in_flight = 0;
-  for (const auto& item : operations) {
-    std::string status = text(item.as_object(), "status");
-    if ((status == kPending || status == kRunning) &&
-        !text(item.as_object(), "workflow_id").empty()) {
-      ++in_flight;
+// Runs a config operation: it completes when every key in its params has that value in
+// the configuration in force. Returns whether it completed.
+bool BatchEngine::run_config_check(Batch& batch, json::object& op) {
+  op["status"] = kCompleted;
+  for (const auto& [key, expected] : op["params"].as_object()) {
+    auto value = config_.find(key);
+    if (!value || value->value != expected) {
+      op["status"] = kFailed;
+      op["error"] = "configuration key '" + std::string(key) + "' is " +
+                    (value ? json::serialize(value->value) : std::string("not set")) +
+                    ", expected " + json::serialize(expected);
     }
   }
+  return view_of(op, "status") == kCompleted;
+}
+
+void BatchEngine::schedule(Batch& batch,
+                           std::vector<std::pair<std::string, std::string>>& started) {
+  if (view_of(batch.record, "status") != kRunning) return;
+  auto& operations = batch.record["operations"].as_array();
+  std::int64_t limit = batch.record["batch_options"].as_object()["parallel_limit"].as_int64();
   std::string batch_id = text(batch.record, "id");
   std::string correlation_id = text(batch.record, "correlation_id");
+  observability::LogScope log_scope(observability::correlation_context(correlation_id, batch_id));
   std::vector<WorkflowEngine::Submission> submissions;
-  std::vector<json::object*> starting;
-  for (auto& item : operations) {
-    if (in_flight >= limit) break;
-    json::object& op = item.as_object();
-    if (text(op, "status") != kPending || !text(op, "workflow_id").empty()) continue;
-    bool ready = true;
-    for (const auto& dependency : dependencies_of(op)) {
-      ready = ready && text(operation(batch, dependency), "status") == kCompleted;
-    }
-    if (!ready) continue;
+  std::vector<std::size_t> starting;
+  while (batch.in_flight < limit && !batch.ready.empty() &&
+         view_of(batch.record, "status") == kRunning) {
+    std::size_t position = *batch.ready.begin();
+    batch.ready.erase(batch.ready.begin());
+    json::object& op = operations[position].as_object();
+    if (!is_unstarted(op)) continue;  // cancelled or skipped while queued
     std::string type = text(op, "type");
     if (type == "config") {
-      // A configuration check: passes when every key in params has that value in force.
-      op["status"] = kCompleted;
-      for (const auto& [key, expected] : op["params"].as_object()) {
-        auto value = config_.find(key);
-        if (!value || value->value != expected) {
-          op["status"] = kFailed;
-          op["error"] = "configuration key '" + std::string(key) + "' is " +
-                        (value ? json::serialize(value->value) : std::string("not set")) +
-                        ", expected " + json::serialize(expected);
-        }
-      }
-      if (text(op, "status") == kCompleted)
-        batch.completion_order.push_back(text(op, "id"));
-      else
+      if (run_config_check(batch, op)) {
+        mark_completed(batch, position);
+      } else {
         handle_failure(batch, text(op, "id"));
+      }
       continue;
     }
     std::string workflow_type = type == "taskserv_install" ? "taskserv_create" : type;
@@ -402,16 +459,17 @@ void BatchEngine::schedule(Batch& batch,
     options.wait_for_completion = false;
     submissions.push_back({workflow_type, op["params"].as_object(), options, correlation_id,
                            batch_id + "/" + text(op, "id")});
-    starting.push_back(&op);
-    ++in_flight;
+    starting.push_back(position);
+    ++batch.in_flight;
   }
   if (submissions.empty()) return;
   // One transaction for every operation that starts now.
   std::vector<json::object> workflows = workflows_.submit_many(submissions);
   for (std::size_t i = 0; i < workflows.size(); ++i) {
-    (*starting[i])["workflow_id"] = workflows[i]["id"];
-    (*starting[i])["status"] = kRunning;
-    started.emplace_back(text(*starting[i], "id"), text(workflows[i], "id"));
+    json::object& op = operations[starting[i]].as_object();
+    op["workflow_id"] = workflows[i]["id"];
+    op["status"] = kRunning;
+    started.emplace_back(text(op, "id"), text(workflows[i], "id"));
   }
   persist(batch);
 }
@@ -422,21 +480,17 @@ void BatchEngine::handle_failure(Batch& batch, const std::string& failed_id) {
   auto& operations = batch.record["operations"].as_array();
   if (policy == "continue") {
     // Skip everything that depends on the failed operation, directly or not.
-    std::set<std::string> failed{failed_id};
-    bool changed = true;
-    while (changed) {
-      changed = false;
-      for (auto& item : operations) {
-        json::object& op = item.as_object();
-        if (text(op, "status") != kPending || !text(op, "workflow_id").empty()) continue;
-        for (const auto& dependency : dependencies_of(op)) {
-          if (failed.count(dependency) == 0) continue;
-          op["status"] = kSkipped;
-          op["error"] = "skipped because '" + dependency + "' did not complete";
-          failed.insert(text(op, "id"));
-          changed = true;
-          break;
-        }
+    std::deque<std::size_t> failed{batch.index.at(failed_id)};
+    while (!failed.empty()) {
+      std::size_t position = failed.front();
+      failed.pop_front();
+      std::string dependency = text(operations[position].as_object(), "id");
+      for (std::size_t dependent : batch.dependents[position]) {
+        json::object& op = operations[dependent].as_object();
+        if (!is_unstarted(op)) continue;
+        op["status"] = kSkipped;
+        op["error"] = "skipped because '" + dependency + "' did not complete";
+        failed.push_back(dependent);
       }
     }
     return;
@@ -457,6 +511,7 @@ void BatchEngine::handle_failure(Batch& batch, const std::string& failed_id) {
 }
 
 void BatchEngine::finish_if_done(Batch& batch) {
+  if (batch.in_flight > 0) return;  // a workflow will report its end
   auto& operations = batch.record["operations"].as_array();
   bool any_failed = false;
   for (const auto& item : operations) {
@@ -483,7 +538,8 @@ void BatchEngine::roll_back(Batch& batch) {
     auto [type, params] = undo_of(op);
     if (type.empty()) {
       op["rollback"] = {{"status", "not_reversible"},
-                        {"message", "operations of type " + text(op, "type") + " are not undone"}};
+                        {"workflow_id", ""},
+                        {"error", "operations of type " + text(op, "type") + " are not undone"}};
       continue;
     }
     WorkflowOptions options;
@@ -516,23 +572,32 @@ std::optional<json::object> BatchEngine::get(const std::string& id) {
   return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(kBatches, id); });
 }
 
-std::pair<std::vector<json::object>, std::size_t> BatchEngine::list(std::size_t limit,
+std::pair<std::vector<json::object>, std::size_t> BatchEngine::list(const std::string& status,
+                                                                    std::size_t limit,
                                                                     std::size_t offset) {
+  std::map<std::string, json::object> current;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& [id, batch] : active_) current[id] = batch.record;
+  }
   std::vector<json::object> records;
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
-    storage.for_each(kBatches, [&](const std::string& id, const json::object& record) {
-      records.push_back(record);
+    storage.for_each(kBatches, [&](const std::string& id, const json::object& stored) {
+      auto live = current.find(id);
+      const json::object& record = live != current.end() ? live->second : stored;
+      if (status.empty() || view_of(record, "status") == status) records.push_back(record);
       return true;
     });
   });
   std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
-    return text(a, "created_at") > text(b, "created_at");
+    return view_of(a, "created_at") > view_of(b, "created_at");
   });
   std::size_t total = records.size();
   std::vector<json::object> page;
-  for (std::size_t i = offset; i < records.size() && page.size() < limit; ++i)
-    page.push_back(records[i]);
-  return {page, total};
+  for (std::size_t i = offset; i < records.size() && page.size() < limit; ++i) {
+    page.push_back(std::move(records[i]));
+  }
+  return {std::move(page), total};
 }
 
 json::object BatchEngine::cancel(const std::string& id) {

@@ -8,6 +8,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -50,15 +51,25 @@ class BatchEngine {
   json::object submit(const json::array& operations, const json::object& batch_options,
                       const std::string& correlation_id);
   std::optional<json::object> get(const std::string& id);
-  std::pair<std::vector<json::object>, std::size_t> list(std::size_t limit, std::size_t offset);
+  // Batches newest first, filtered by status when not empty, with running batches in
+  // their current state; returns the page and the total count.
+  std::pair<std::vector<json::object>, std::size_t> list(const std::string& status,
+                                                         std::size_t limit, std::size_t offset);
   json::object cancel(const std::string& id);
   // Undoes the completed operations of a batch that has ended, in reverse order.
   json::object rollback(const std::string& id);
 
  private:
+  // A batch being run. Positions index the "operations" array of the record. The
+  // dependency counts let each completion start its dependents without rescanning the
+  // batch, so scheduling costs O(operations + dependencies) per batch.
   struct Batch {
     json::object record;
     std::map<std::string, std::size_t> index;  // operation id -> position in "operations"
+    std::vector<std::vector<std::size_t>> dependents;  // operations that depend on each one
+    std::vector<std::size_t> waiting_on;  // dependencies of each that have not completed
+    std::set<std::size_t> ready;  // Pending, not started, dependencies completed; list order
+    std::int64_t in_flight = 0;   // operations whose workflow has not ended
     std::vector<std::string> completion_order;
     bool rollback_requested = false;
     bool dirty = false;  // changed since flushed_at
@@ -69,6 +80,9 @@ class BatchEngine {
   void run();
   void resume(json::object record, const std::map<std::string, json::object>& tagged);
   void on_workflow_finished(const json::object& workflow);
+  static void index_operations(Batch& batch);
+  static void mark_completed(Batch& batch, std::size_t position);
+  bool run_config_check(Batch& batch, json::object& op);
   void schedule(Batch& batch, std::vector<std::pair<std::string, std::string>>& started);
   void handle_failure(Batch& batch, const std::string& failed_id);
   void finish_if_done(Batch& batch);

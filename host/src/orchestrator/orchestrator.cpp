@@ -14,6 +14,10 @@
 #include <thread>
 
 #include "logging.h"
+#include "migration/legacy_fallback.h"
+#include "observability/metrics_hooks.h"
+#include "observability/metrics_orchestrator.h"
+#include "observability/status_page.h"
 
 namespace provisioning::host {
 namespace {
@@ -37,10 +41,14 @@ HttpRequest to_request(const httplib::Request& request) {
   return converted;
 }
 
-void write_response(const HttpResponse& response, httplib::Response& out) {
+// Moves the body into httplib's response: a GET /servers body of a few hundred KB is then
+// copied once per request, from the response cache, rather than twice.
+void write_response(HttpResponse&& response, httplib::Response& out) {
   out.status = response.status;
   for (const auto& [name, value] : response.headers) out.set_header(name, value);
-  out.set_content(response.body, response.content_type);
+  out.body = std::move(response.body);
+  out.headers.erase("Content-Type");  // as set_content() does: one Content-Type header
+  out.set_header("Content-Type", response.content_type);
 }
 
 json::object options_of(const json::object& request) {
@@ -103,6 +111,7 @@ OrchestratorOptions orchestrator_options(const Config& config, const HostPaths& 
     }
   }
   options.router.openapi_file = (paths.core_config.parent_path() / "openapi.json").string();
+  options.metrics = config.get_bool("observability.metrics");
   if (!is_loopback_address(options.host) && options.auth_token.empty()) {
     throw sdk::Error::invalid_argument(
         "orchestrator.host is '" + options.host +
@@ -163,7 +172,20 @@ int Orchestrator::start() {
       },
       options_.engine);
   batches_ = std::make_unique<BatchEngine>(*engine_, *committer_, storage, host_.config());
+  options_.router.detailed_health = [this] {
+    return observability::detailed_health_response(host_, port_, engine_->queue_depth());
+  };
   router_ = std::make_unique<ApiRouter>(host_, *this, options_.router);
+  enable_response_cache(storage);
+  observability::set_metrics_enabled(options_.metrics);
+  if (options_.metrics) {
+    metrics_ = std::make_unique<observability::OrchestratorMetrics>(*engine_, storage,
+                                                                    host_.workspace());
+  }
+  // Checks twice a second, so memory returns within a second of going idle.
+  trimmer_ =
+      std::make_unique<IdleTrimmer>(IdleTrimmer::TrimFunction{}, std::chrono::milliseconds(500));
+  engine_->add_listener([this](const json::object&) { trimmer_->note_activity(); });
   engine_->start();
   batches_->start();
 
@@ -184,7 +206,12 @@ int Orchestrator::start() {
   // One handler for every path and method: the router matches routes itself. (A
   // pre-routing handler would run before httplib reads the request body.)
   auto handler = [this](const httplib::Request& request, httplib::Response& out) {
-    write_response(router_->handle(to_request(request)), out);
+    auto started = std::chrono::steady_clock::now();
+    HttpRequest converted = to_request(request);
+    HttpResponse response = router_->handle(converted);
+    trimmer_->note_activity();
+    observability::record_served_request(converted, response, started);
+    write_response(std::move(response), out);
   };
   server_->Get(".*", handler);
   server_->Post(".*", handler);
@@ -258,15 +285,48 @@ void Orchestrator::stop() {
 // Stops the engines and releases the workspace. Called with stop_mutex_ held, after the
 // HTTP server has stopped, so no request handler uses the engines any more.
 void Orchestrator::tear_down() {
+  metrics_.reset();  // its collector reads the engine
   if (batches_) batches_->stop();
   if (engine_) engine_->stop();
   batches_.reset();
   engine_.reset();
   committer_.reset();
+  trimmer_.reset();
   release_workspace();
 }
 
+// Caches GET responses when the storage backend has change stamps. Reads during dual
+// operation also come from the legacy directory, which has none, so they are not cached.
+void Orchestrator::enable_response_cache(PluginHandle<sdk::StorageBackend> storage) {
+  StorageChangeStamps stamps(std::move(storage));
+  auto log = component_logger("orchestrator");
+  if (!stamps.available() || host_.records().has_legacy()) {
+    log->info(
+        "GET responses are not cached: storage '{}' has no change stamps or a legacy "
+        "directory is read as well",
+        host_.config().get_string("storage.backend"));
+    return;
+  }
+  cache_ = std::make_shared<ResponseCache>(std::move(stamps));
+  router_->set_response_cache(cache_);
+}
+
+// Tells the response cache what `operation` reads. server.list and server.get depend on
+// the servers collection only; any other operation makes the response not reusable.
+void Orchestrator::note_reads(const std::string& operation) {
+  if (!cache_ || (operation != "server.list" && operation != "server.get")) {
+    RequestReads::note_uncacheable();
+    return;
+  }
+  try {
+    RequestReads::note_read(std::string(sdk::kServers), cache_->stamps().stamp(sdk::kServers));
+  } catch (const sdk::Error&) {
+    RequestReads::note_uncacheable();  // the read itself reports the storage failure
+  }
+}
+
 json::value Orchestrator::call(const std::string& operation, const json::object& request) {
+  note_reads(operation);
   if (operation.starts_with("server.")) return call_server(operation, request);
   if (operation.starts_with("workflow.") || operation.starts_with("task.")) {
     return call_workflow(operation, request);
@@ -339,7 +399,8 @@ json::value Orchestrator::call_batch(const std::string& operation, const json::o
         current_correlation_id());
   }
   if (operation == "batch.list") {
-    return page("batches", batches_->list(size_field(request, "limit", 100),
+    return page("batches", batches_->list(param_string(request, "status", false, operation),
+                                          size_field(request, "limit", 100),
                                           size_field(request, "offset", 0)));
   }
   std::string id = param_string(request, "id", true, operation);

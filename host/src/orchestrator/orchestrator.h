@@ -11,8 +11,14 @@
 #include "orchestrator/api_router.h"
 #include "orchestrator/batch_engine.h"
 #include "orchestrator/committer.h"
+#include "orchestrator/idle_trim.h"
 #include "orchestrator/operations.h"
+#include "orchestrator/response_cache.h"
 #include "orchestrator/workflow_engine.h"
+
+namespace provisioning::host::observability {
+class OrchestratorMetrics;
+}
 
 namespace httplib {
 class Server;
@@ -28,6 +34,7 @@ struct OrchestratorOptions {
   int http_threads = 8;
   EngineSettings engine;
   RouterSettings router;
+  bool metrics = true;  // observability.metrics
 };
 
 // Reads the orchestrator.* and api.* keys. Throws sdk::Error (kInvalidArgument) when the
@@ -64,6 +71,8 @@ class Orchestrator : public sdk::ApiServices {
   int port() const { return port_; }
 
  private:
+  void enable_response_cache(PluginHandle<sdk::StorageBackend> storage);
+  void note_reads(const std::string& operation);
   json::value call_server(const std::string& operation, const json::object& request);
   json::value call_workflow(const std::string& operation, const json::object& request);
   json::value call_batch(const std::string& operation, const json::object& request);
@@ -78,6 +87,9 @@ class Orchestrator : public sdk::ApiServices {
   std::unique_ptr<WorkflowEngine> engine_;
   std::unique_ptr<BatchEngine> batches_;
   std::unique_ptr<ApiRouter> router_;
+  std::shared_ptr<ResponseCache> cache_;  // null when the backend has no change stamps
+  std::unique_ptr<IdleTrimmer> trimmer_;
+  std::unique_ptr<observability::OrchestratorMetrics> metrics_;
   std::unique_ptr<httplib::Server> server_;
   std::mutex stop_mutex_;
   bool stop_requested_ = false;

@@ -4,8 +4,11 @@
 #include <provisioning/sdk/time_and_ids.h>
 
 #include <algorithm>
+#include <set>
 
 #include "logging.h"
+#include "observability/log_context.h"
+#include "observability/metrics_hooks.h"
 
 namespace provisioning::host {
 namespace {
@@ -154,8 +157,9 @@ void WorkflowEngine::recover() {
   std::vector<std::string> interrupted;
   {
     std::lock_guard lock(mutex_);
+    std::set<std::string> queued(ready_.begin(), ready_.end());
     for (const auto& [id, entry] : active_) {
-      if (std::find(ready_.begin(), ready_.end(), id) == ready_.end()) interrupted.push_back(id);
+      if (queued.count(id) == 0) interrupted.push_back(id);
     }
   }
   for (const auto& id : interrupted) finish(id, kFailed, nullptr, "interrupted");
@@ -238,6 +242,7 @@ void WorkflowEngine::run_task(const std::string& id) {
   int attempt = 0;
   int timeout_seconds = 0;
   std::shared_ptr<std::atomic<bool>> cancelled;
+  observability::LogContext log_context;
   {
     std::lock_guard lock(mutex_);
     auto found = active_.find(id);
@@ -254,18 +259,21 @@ void WorkflowEngine::run_task(const std::string& id) {
     type = text(entry.task, "type");
     params = entry.task.at("params").as_object();
     correlation_id = text(entry.workflow, "correlation_id");
+    log_context = observability::task_log_context(entry.workflow, entry.task);
     timeout_seconds = static_cast<int>(number(entry.task, "timeout_seconds"));
     committer_.write_later(writes_for(entry));
   }
   state_changed_.notify_all();
 
+  observability::LogScope log_scope(log_context);  // ids on every log line of the task
   auto log = component_logger("orchestrator");
   log->info("running workflow {} ({}) attempt {} [correlation_id={}]", id, type, attempt,
             correlation_id);
   TaskContext context(id, correlation_id, attempt,
                       Clock::now() + std::chrono::seconds(timeout_seconds), cancelled);
   try {
-    json::value result = runner_(type, params, context);
+    json::value result =
+        observability::timed_task_attempt(type, [&] { return runner_(type, params, context); });
     finish(id, kCompleted, result, "");
   } catch (const sdk::Error& error) {
     if (cancelled->load()) {
@@ -298,6 +306,7 @@ void WorkflowEngine::schedule_retry(const std::string& id, const std::string& er
     finish(id, kFailed, nullptr, error);
     return;
   }
+  observability::record_task_retry(text(entry.task, "type"));
   auto delay = settings_.retry_base_delay * (1LL << std::min(attempt - 1, 20));
   delay = std::min<std::chrono::milliseconds>(delay, settings_.retry_max_delay);
   entry.task["error"] = error;
@@ -438,6 +447,13 @@ json::object WorkflowEngine::cancel(const std::string& id) {
 void WorkflowEngine::add_listener(Listener listener) {
   std::lock_guard lock(mutex_);
   listeners_.push_back(std::move(listener));
+}
+
+std::map<std::string, std::size_t> WorkflowEngine::count_active_by_status() const {
+  std::map<std::string, std::size_t> counts;
+  std::lock_guard lock(mutex_);
+  for (const auto& [id, entry] : active_) counts[text(entry.workflow, "status")] += 1;
+  return counts;
 }
 
 std::size_t WorkflowEngine::queue_depth() const {

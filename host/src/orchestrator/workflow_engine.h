@@ -138,6 +138,10 @@ class WorkflowEngine {
   // Tasks queued or running, for metrics.
   std::size_t queue_depth() const;
 
+  // Workflows not yet ended, by status (Pending or Running), for metrics. Their tasks
+  // have the same status.
+  std::map<std::string, std::size_t> count_active_by_status() const;
+
  private:
   struct Entry {
     json::object workflow;

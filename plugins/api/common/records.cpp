@@ -22,14 +22,30 @@ const std::vector<std::string> kTaskFields = {
     "result", "timeout_seconds", "created_at", "started_at", "finished_at"};
 
 const std::vector<std::string> kBatchFields = {
-    "id",         "status",     "operations", "batch_options",
+    "id",         "status",     "operations", "batch_options", "rolled_back",
     "created_at", "updated_at", "started_at", "finished_at"};
 
-const std::vector<std::string> kBatchOperationFields = {"id", "type", "status", "workflow_id",
-                                                        "error"};
+const std::vector<std::string> kBatchSummaryFields = {"id",          "status",     "batch_options",
+                                                      "rolled_back", "created_at", "updated_at",
+                                                      "started_at",  "finished_at"};
 
+const std::vector<std::string> kBatchOperationFields = {"id",          "type",  "status",
+                                                        "workflow_id", "error", "rollback"};
+
+const std::vector<std::string> kRollbackFields = {"status", "workflow_id", "error"};
+
+// The operation with its rollback outcome: null until a rollback tried to undo it, then
+// {status: done | failed | not_reversible, workflow_id, error}.
 json::object batch_operation_view(const json::object& record) {
-  return select_fields(record, kBatchOperationFields);
+  json::object shaped = select_fields(record, kBatchOperationFields);
+  json::value& rollback = shaped["rollback"];
+  if (rollback.is_object()) rollback = select_fields(rollback.get_object(), kRollbackFields);
+  return shaped;
+}
+
+const json::array* operations_of(const json::object& record) {
+  const json::value* operations = record.if_contains("operations");
+  return operations != nullptr && operations->is_array() ? &operations->get_array() : nullptr;
 }
 
 }  // namespace
@@ -112,6 +128,40 @@ json::object batch_view(const json::object& record) {
     }
     operations = std::move(shaped_operations);
   }
+  return shaped;
+}
+
+sdk::ApiResponse page_response(const json::object& result, std::string_view field,
+                               std::string_view operation, RecordView view,
+                               const json::object& query) {
+  json::array records = shape_list(result, field, operation, view);
+  const json::value* total = result.if_contains("total");
+  if (total == nullptr || !(total->is_int64() || total->is_uint64())) {
+    throw ApiError::internal("operation '" + std::string(operation) +
+                             "' returned no integer \"total\"");
+  }
+  return json_response(200, json::object{{field, std::move(records)},
+                                         {"total", *total},
+                                         {"limit", query.at("limit")},
+                                         {"offset", query.at("offset")}});
+}
+
+json::object batch_summary_view(const json::object& record) {
+  json::object shaped = select_fields(record, kBatchSummaryFields);
+  std::int64_t total = 0;
+  json::object by_status;
+  if (const json::array* operations = operations_of(record)) {
+    for (const json::value& item : *operations) {
+      ++total;
+      const json::value* status =
+          item.is_object() ? item.get_object().if_contains("status") : nullptr;
+      if (status == nullptr || !status->is_string()) continue;
+      json::value& count = by_status[status->get_string()];
+      count = count.is_int64() ? count.get_int64() + 1 : 1;
+    }
+  }
+  shaped["operations_total"] = total;
+  shaped["operations_by_status"] = std::move(by_status);
   return shaped;
 }
 

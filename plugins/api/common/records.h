@@ -42,6 +42,16 @@ json::object workflow_view(const json::object& record);
 json::object task_view(const json::object& record);
 json::object batch_view(const json::object& record);
 
+// A batch without its operations, for lists: the batch fields plus "operations_total" and
+// "operations_by_status" (status -> count).
+json::object batch_summary_view(const json::object& record);
+
+// Returns 200 with the page of `field` records from a "*.list" result, with its total and
+// the limit and offset used. Throws ApiError (500) when the result has no integer total.
+sdk::ApiResponse page_response(const json::object& result, std::string_view field,
+                               std::string_view operation, RecordView view,
+                               const json::object& query);
+
 sdk::ApiResponse json_response(int status, json::value body);
 
 }  // namespace provisioning::plugins::api

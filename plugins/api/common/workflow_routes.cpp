@@ -32,23 +32,6 @@ sdk::ApiResponse create_cluster_workflow(const HandlerContext& context) {
                          request.workflow_options);
 }
 
-// Returns 200 with the page of `field` records from a "*.list" result, with its total and
-// the limit and offset used.
-sdk::ApiResponse page_response(const json::object& result, std::string_view field,
-                               std::string_view operation, RecordView view,
-                               const json::object& query) {
-  json::array records = shape_list(result, field, operation, view);
-  const json::value* total = result.if_contains("total");
-  if (total == nullptr || !(total->is_int64() || total->is_uint64())) {
-    throw ApiError::internal("operation '" + std::string(operation) +
-                             "' returned no integer \"total\"");
-  }
-  return json_response(200, json::object{{field, std::move(records)},
-                                         {"total", *total},
-                                         {"limit", query.at("limit")},
-                                         {"offset", query.at("offset")}});
-}
-
 sdk::ApiResponse list_records(const HandlerContext& context, const std::string& operation,
                               std::string_view field, RecordView view) {
   json::object query = read_list_query(context.request, run_states()).to_request();

@@ -1,6 +1,7 @@
 #include "batch_routes.h"
 
 #include "batch_request.h"
+#include "common/query_params.h"
 #include "common/records.h"
 #include "common/request_body.h"
 #include "common/submission.h"
@@ -8,6 +9,15 @@
 namespace provisioning::plugins::api {
 
 namespace {
+
+const std::vector<std::string> kBatchStates = {"Running", "Completed", "Failed", "Cancelled"};
+const std::vector<std::string> kListQuery = {"status", "limit", "offset"};
+
+sdk::ApiResponse list_batches(const HandlerContext& context) {
+  json::object query = read_list_query(context.request, kBatchStates).to_request();
+  json::object result = call_for_object(context, "batch.list", query);
+  return page_response(result, "batches", "batch.list", batch_summary_view, query);
+}
 
 sdk::ApiResponse submit(const HandlerContext& context) {
   BatchSubmitRequest request = parse_batch_submit(context.request.body, context.level);
@@ -32,6 +42,7 @@ sdk::ApiResponse change_batch(const HandlerContext& context, const std::string& 
 
 void add_batch_routes(RouteTable& table) {
   table.add("POST", "/workflows/batch/submit", "Submit a batch of operations", submit);
+  table.add("GET", "/workflows/batch", "List batches", list_batches, kListQuery);
   table.add("GET", "/workflows/batch/{id}", "Get a batch",
             [](const HandlerContext& context) { return batch_operation(context, "batch.get"); });
   table.add("POST", "/workflows/batch/{id}/cancel", "Cancel a batch",

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -115,7 +116,11 @@ bool is_plain_field(std::string_view field) {
 // The "synchronous" setting may lower it to NORMAL. In WAL mode a commit then survives a
 // crash of the process, but the latest commits may roll back after a power failure or an
 // operating system crash (SQLite documentation of PRAGMA synchronous).
-class SqliteStorage final : public sdk::StorageBackend {
+//
+// Change stamps: a collection's stamp is the number of writes to it through this object
+// plus the number of times PRAGMA data_version showed a commit by another connection,
+// which covers other processes and other objects on the same file.
+class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps {
  public:
   explicit SqliteStorage(const sdk::PluginContext& context)
       : path_(database_path(context)),
@@ -152,6 +157,7 @@ class SqliteStorage final : public sdk::StorageBackend {
       statement.bind(1, std::string(collection));
       statement.bind(2, std::string(id));
       statement.bind(3, json::serialize(record));
+      note_write(collection);
       statement.exec();
     });
   }
@@ -163,6 +169,7 @@ class SqliteStorage final : public sdk::StorageBackend {
                                   "DELETE FROM records WHERE collection = ? AND id = ?");
       statement.bind(1, std::string(collection));
       statement.bind(2, std::string(id));
+      note_write(collection);
       return statement.exec() > 0;
     });
   }
@@ -253,6 +260,25 @@ class SqliteStorage final : public sdk::StorageBackend {
 
   std::string location() const override { return path_.string(); }
 
+  std::uint64_t change_stamp(std::string_view collection) override {
+    validate_collection(collection);
+    return guarded("reading the data version", [&] {
+      if (!data_version_query_) {
+        data_version_query_ =
+            std::make_unique<SQLite::Statement>(*database_, "PRAGMA data_version");
+      }
+      data_version_query_->reset();
+      data_version_query_->executeStep();
+      std::int64_t version = data_version_query_->getColumn(0).getInt64();
+      if (version != last_data_version_) {
+        last_data_version_ = version;
+        ++external_commits_;
+      }
+      auto found = local_writes_.find(collection);
+      return external_commits_ + (found != local_writes_.end() ? found->second : 0);
+    });
+  }
+
  private:
   void open_database() {
     std::error_code error;
@@ -305,6 +331,18 @@ class SqliteStorage final : public sdk::StorageBackend {
     }
     database_->exec(kCreateNameIndex);  // also for files made before the index existed
     transaction.commit();
+  }
+
+  // Counts a write to `collection` before it runs, with the connection locked. A stamp
+  // read after the write therefore differs from one read before it, and a write that
+  // then fails only costs a reader a recomputation.
+  void note_write(std::string_view collection) {
+    auto found = local_writes_.find(collection);
+    if (found == local_writes_.end()) {
+      local_writes_.emplace(std::string(collection), 1);
+    } else {
+      ++found->second;
+    }
   }
 
   std::unique_lock<std::recursive_timed_mutex> lock_connection() {
@@ -393,7 +431,11 @@ class SqliteStorage final : public sdk::StorageBackend {
   std::shared_ptr<spdlog::logger> log_;
   std::recursive_timed_mutex mutex_;
   std::unique_ptr<SQLite::Database> database_;
+  std::unique_ptr<SQLite::Statement> data_version_query_;  // destroyed before database_
   bool in_transaction_ = false;
+  std::int64_t last_data_version_ = -1;
+  std::uint64_t external_commits_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> local_writes_;
 };
 
 }  // namespace

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -68,6 +69,26 @@ class StorageBackend : public Plugin, public StorageView {
 
   // A short description of where the data is, such as the database file, for messages.
   virtual std::string location() const = 0;
+};
+
+// An optional interface that a StorageBackend may also derive from, so that the host can
+// tell cheaply whether a collection may have changed and reuse what it computed from it,
+// such as a serialized list of servers. The host finds it with dynamic_cast and treats
+// every collection as changed on each read when a backend does not implement it.
+//
+// An additive change under docs/sdk-abi-policy.md: no existing interface refers to this
+// class, so plugins built without it keep working and the ABI version stays.
+class ChangeStamps {
+ public:
+  virtual ~ChangeStamps();
+
+  // Returns the change stamp of `collection`. Stamps never decrease, and a call that
+  // starts after a write to `collection` has committed returns a value greater than
+  // every call that returned before the write started. This holds for writes through
+  // this object and for writes by other objects and processes on the same store. A stamp
+  // may also grow without a write to `collection`. Thread-safe. Throws
+  // ErrorCode::kInvalidArgument for an invalid collection name.
+  virtual std::uint64_t change_stamp(std::string_view collection) = 0;
 };
 
 // Throws ErrorCode::kInvalidArgument unless `collection` and `id` are valid names.

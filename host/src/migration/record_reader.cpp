@@ -1,0 +1,169 @@
+#include "record_reader.h"
+
+#include <provisioning/sdk/error.h>
+#include <provisioning/sdk/files.h>
+
+#include <algorithm>
+
+#include "durable_files.h"
+#include "legacy_records.h"
+
+namespace provisioning::host::migration {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kRecordSuffix = ".json";
+
+bool is_valid_key(std::string_view collection, std::string_view id) {
+  try {
+    sdk::validate_record_key(collection, id);
+    return true;
+  } catch (const sdk::Error&) {
+    return false;
+  }
+}
+
+class BackendReader final : public RecordReader {
+ public:
+  explicit BackendReader(PluginHandle<sdk::StorageBackend> backend)
+      : backend_(std::move(backend)) {}
+
+  std::vector<std::string> collections() override {
+    return backend_.call("collections", [](sdk::StorageBackend& s) { return s.collections(); });
+  }
+
+  std::uint64_t count(const std::string& collection) override {
+    return backend_.call("count", [&](sdk::StorageBackend& s) { return s.count(collection); });
+  }
+
+  void for_each(const std::string& collection, const ReaderVisitor& visit) override {
+    backend_.call("for_each", [&](sdk::StorageBackend& s) { s.for_each(collection, visit); });
+  }
+
+  std::string location() const override {
+    return backend_.call("location", [](sdk::StorageBackend& s) { return s.location(); });
+  }
+
+ private:
+  PluginHandle<sdk::StorageBackend> backend_;
+};
+
+// Returns the id of a record file name, or an empty string for other files.
+std::string record_id(const std::filesystem::directory_entry& entry, std::string_view collection) {
+  std::string name = entry.path().filename().string();
+  if (name.size() <= kRecordSuffix.size() || !name.ends_with(kRecordSuffix)) return {};
+  std::string id = name.substr(0, name.size() - kRecordSuffix.size());
+  std::error_code error;
+  if (!is_valid_key(collection, id) || !entry.is_regular_file(error)) return {};
+  return id;
+}
+
+class LegacyReader final : public RecordReader {
+ public:
+  LegacyReader(std::filesystem::path root, bool skip_invalid, std::vector<QuarantinedFile>* invalid)
+      : root_(std::move(root)), skip_invalid_(skip_invalid), invalid_(invalid) {}
+
+  std::vector<std::string> collections() override {
+    std::vector<std::string> names;
+    std::error_code error;
+    std::filesystem::directory_iterator entries(root_, error);
+    if (error == std::errc::no_such_file_or_directory) return names;
+    if (error) throw unreadable(root_, error);
+    for (const auto& entry : entries) {
+      std::string name = entry.path().filename().string();
+      std::error_code type_error;
+      if (is_valid_key(name, "id") && entry.is_directory(type_error) && count(name) > 0) {
+        names.push_back(name);
+      }
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+  }
+
+  std::uint64_t count(const std::string& collection) override {
+    std::uint64_t total = 0;
+    visit_files(collection, [&](const std::string&, const std::filesystem::path&) {
+      ++total;
+      return true;
+    });
+    return total;
+  }
+
+  void for_each(const std::string& collection, const ReaderVisitor& visit) override {
+    visit_files(collection, [&](const std::string& id, const std::filesystem::path& file) {
+      std::optional<json::object> record = read_record(collection, id, file);
+      if (!record) return true;
+      return visit(id, *record);
+    });
+  }
+
+  std::string location() const override { return root_.string(); }
+
+ private:
+  template <typename Visit>
+  void visit_files(const std::string& collection, Visit&& visit) {
+    std::filesystem::path directory = root_ / collection;
+    std::error_code error;
+    std::filesystem::directory_iterator entries(directory, error);
+    if (error == std::errc::no_such_file_or_directory) return;
+    if (error) throw unreadable(directory, error);
+    for (auto entry = entries; entry != std::filesystem::directory_iterator();
+         entry.increment(error)) {
+      std::string id = record_id(*entry, collection);
+      if (!id.empty() && !visit(id, entry->path())) return;
+    }
+    if (error) throw unreadable(directory, error);
+  }
+
+  std::optional<json::object> read_record(const std::string& collection, const std::string& id,
+                                          const std::filesystem::path& file) {
+    std::string text;
+    try {
+      text = sdk::read_file(file);
+    } catch (const sdk::Error& error) {
+      if (error.code() == sdk::ErrorCode::kNotFound) return std::nullopt;  // removed since
+      throw;
+    }
+    try {
+      return parse_legacy_text(file, text);
+    } catch (const sdk::Error& error) {
+      if (!skip_invalid_ || invalid_ == nullptr) throw;
+      invalid_->push_back(QuarantinedFile{collection, id, file.string(), "", error.what()});
+      return std::nullopt;
+    }
+  }
+
+  static sdk::Error unreadable(const std::filesystem::path& directory,
+                               const std::error_code& error) {
+    return sdk::Error::unavailable("cannot read legacy data directory '" + directory.string() +
+                                   "': " + error.message());
+  }
+
+  std::filesystem::path root_;
+  bool skip_invalid_;
+  std::vector<QuarantinedFile>* invalid_;
+};
+
+}  // namespace
+
+std::unique_ptr<RecordReader> backend_source(PluginHandle<sdk::StorageBackend> backend) {
+  return std::make_unique<BackendReader>(std::move(backend));
+}
+
+std::unique_ptr<RecordReader> legacy_source(std::filesystem::path root, bool skip_invalid,
+                                            std::vector<QuarantinedFile>* invalid) {
+  return std::make_unique<LegacyReader>(std::move(root), skip_invalid, invalid);
+}
+
+void quarantine_files(std::vector<QuarantinedFile>& files,
+                      const std::filesystem::path& quarantine_dir) {
+  for (QuarantinedFile& file : files) {
+    std::filesystem::path destination = quarantine_dir / file.collection / (file.id + ".json");
+    make_directories(destination.parent_path());
+    rename_durably(file.original_path, destination);
+    file.quarantine_path = destination.string();
+  }
+}
+
+}  // namespace provisioning::host::migration

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "host.h"
+#include "record_digest.h"
+
+namespace provisioning::host::migration {
+
+// The setting of storage.<backend> that says where the backend keeps its records:
+// "path" for sqlite and filesystem, "database" for surrealdb; nothing for other
+// backends, which a migration cannot stage.
+std::optional<std::string> location_setting(const std::string& backend);
+
+// Where a migration writes a backend's records before switching them in.
+struct TargetPlan {
+  std::string backend;
+  std::string setting;                    // location_setting(backend)
+  std::string configured_value;           // storage.<backend>.<setting> in force
+  std::filesystem::path configured_path;  // configured_value resolved (file backends)
+  std::string staging_value;              // the setting's value for the staging copy
+  std::filesystem::path staging_dir;      // .provisioning/migration/<id>/
+  std::string id;
+  bool file_based = true;
+};
+
+// What the configured location of the target holds compared with the staging copy.
+enum class TargetState { kEmpty, kSame, kDifferent };
+
+// Plans the staging copy of `backend` for migration `id` and creates its directory.
+TargetPlan plan_target(Host& host, const std::string& backend, const std::string& id);
+
+// Removes staging directories that earlier, interrupted migrations left behind. Call it
+// with the workspace lock held exclusively.
+void remove_stale_staging(const std::filesystem::path& state_dir);
+
+// Compares the records at the target's configured location with `expected` (digests
+// by collection). Opens and closes its own backend instance.
+TargetState inspect_target(Host& host, const TargetPlan& plan,
+                           const std::map<std::string, CollectionDigest>& expected);
+
+// Switches the staging copy in and sets storage.backend (unless `set_backend` is false)
+// and, when the copy keeps its own location, the location setting in the workspace's
+// config.toml in one atomic write. The staging backend instance must be closed.
+// Returns the location the target now uses.
+std::string switch_in(Host& host, const TargetPlan& plan, TargetState state, bool set_backend);
+
+// Removes the staging directory of `plan`; failures are logged, not thrown.
+void discard_staging(const TargetPlan& plan) noexcept;
+
+}  // namespace provisioning::host::migration

@@ -1,0 +1,153 @@
+#include "transfer.h"
+
+#include <provisioning/sdk/error.h>
+
+#include <chrono>
+
+#include "fault_injection.h"
+#include "legacy_records.h"
+#include "logging.h"
+#include "target_location.h"
+#include "verify.h"
+
+namespace provisioning::host::migration {
+namespace {
+
+namespace json = boost::json;
+
+// Records written per staging transaction. Larger batches commit less often but keep
+// more records in memory.
+constexpr std::size_t kBatchSize = 2000;
+constexpr std::uint64_t kProgressEvery = 1000;
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct PendingRecord {
+  std::string collection;
+  std::string id;
+  json::object record;
+};
+
+// Streams the source into `staging` (or nowhere for a dry run), computing digests.
+class Copier {
+ public:
+  Copier(const TransferRequest& request, TransferResult& result,
+         PluginHandle<sdk::StorageBackend>* staging)
+      : request_(request), result_(result), staging_(staging) {}
+
+  void run(RecordReader& source) {
+    std::vector<std::string> names = source.collections();
+    for (const auto& name : names) state_.records_total += source.count(name);
+    for (const auto& name : names) copy_collection(source, name);
+    flush();
+    if (request_.progress) request_.progress(state_);
+  }
+
+ private:
+  void copy_collection(RecordReader& source, const std::string& collection) {
+    state_.collection = collection;
+    CollectionDigest& digest = result_.source_digests[collection];
+    std::uint64_t& normalized = result_.normalized[collection];
+    source.for_each(collection, [&](const std::string& id, const json::object& raw) {
+      json::object record = request_.normalize ? normalize_legacy_record(collection, id, raw) : raw;
+      if (request_.normalize && record != raw) ++normalized;
+      digest.add(collection, id, record);
+      if (staging_ != nullptr) batch_.push_back({collection, id, std::move(record)});
+      if (batch_.size() >= kBatchSize) flush();
+      ++state_.records_done;
+      fault_point("copy", state_.records_done);
+      if (request_.progress && state_.records_done % kProgressEvery == 0) {
+        request_.progress(state_);
+      }
+      return true;
+    });
+  }
+
+  void flush() {
+    if (batch_.empty() || staging_ == nullptr) return;
+    staging_->call("transaction", [&](sdk::StorageBackend& backend) {
+      backend.transaction([&](sdk::StorageView& view) {
+        for (const PendingRecord& pending : batch_) {
+          view.put(pending.collection, pending.id, pending.record);
+        }
+      });
+    });
+    batch_.clear();
+  }
+
+  const TransferRequest& request_;
+  TransferResult& result_;
+  PluginHandle<sdk::StorageBackend>* staging_;
+  std::vector<PendingRecord> batch_;
+  MigrationProgress state_{"copy", "", 0, 0};
+};
+
+void verify_staging(const TransferRequest& request, TransferResult& result,
+                    PluginHandle<sdk::StorageBackend>& staging) {
+  auto start = Clock::now();
+  auto target = backend_source(staging);
+  RecordLookup lookup = [&](const std::string& collection, const std::string& id) {
+    return staging.call("get", [&](sdk::StorageBackend& s) { return s.get(collection, id); });
+  };
+  // A separate source object, so that a second read does not list invalid files twice.
+  auto source = request.open_source();
+  result.mismatches = verify_copy(*target, lookup, *source, request.normalize,
+                                  result.source_digests, result.target_digests, request.progress);
+  result.verify_seconds = seconds_since(start);
+  if (!result.mismatches.empty()) {
+    throw sdk::Error::invalid_argument(
+        "verification failed: the copy in " + request.target_backend +
+        " differs from the source in " + std::to_string(result.mismatches.size()) +
+        " places, so nothing was switched and the configured backend is unchanged:\n" +
+        describe_mismatches(result.mismatches));
+  }
+  result.verified = true;
+}
+
+void copy_and_verify(Host& host, const TransferRequest& request, const TargetPlan& plan,
+                     TransferResult& result) {
+  auto staging =
+      host.open_storage_backend(request.target_backend, {{plan.setting, plan.staging_value}});
+  auto start = Clock::now();
+  auto source = request.open_source();
+  Copier(request, result, &staging).run(*source);
+  result.copy_seconds = seconds_since(start);
+  if (request.verify) verify_staging(request, result, staging);
+}  // closes the staging instance, so its files can move
+
+}  // namespace
+
+std::string describe_mismatches(const std::vector<RecordMismatch>& mismatches) {
+  std::string text;
+  for (const RecordMismatch& mismatch : mismatches) {
+    text += "  " + mismatch.collection + "/" + mismatch.id + ": " + mismatch.problem + "\n";
+  }
+  return text;
+}
+
+void transfer(Host& host, const TransferRequest& request, TransferResult& result) {
+  if (request.dry_run) {
+    auto start = Clock::now();
+    auto source = request.open_source();
+    Copier(request, result, nullptr).run(*source);
+    result.copy_seconds = seconds_since(start);
+    return;
+  }
+  TargetPlan plan = plan_target(host, request.target_backend, request.id);
+  try {
+    copy_and_verify(host, request, plan, result);
+    TargetState state = inspect_target(host, plan, result.source_digests);
+    result.target_location = switch_in(host, plan, state, request.switch_backend);
+    result.switched = request.switch_backend;
+  } catch (...) {
+    discard_staging(plan);
+    throw;
+  }
+  discard_staging(plan);
+}
+
+}  // namespace provisioning::host::migration
