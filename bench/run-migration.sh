@@ -13,6 +13,7 @@
 #
 # Everything goes to one temporary directory, removed on exit.
 set -euo pipefail
+[ -n "${TRACE:-}" ] && set -x
 cd "$(dirname "$0")/.."
 
 build_dir=${BUILD_DIR:-build}

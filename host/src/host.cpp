@@ -5,8 +5,8 @@
 
 #include "extension_lock.h"
 #include "logging.h"
-#include "migration/workspace_lock.h"
 #include "migration/legacy_fallback.h"
+#include "migration/workspace_lock.h"
 
 namespace provisioning::host {
 namespace {

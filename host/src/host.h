@@ -24,7 +24,7 @@ namespace provisioning::host {
 namespace migration {
 class LegacyFallback;
 class WorkspaceLock;
-}
+}  // namespace migration
 
 struct HostOptions {
   std::optional<std::filesystem::path> workspace;   // --workspace

@@ -3,6 +3,7 @@
 #include <provisioning/sdk/error.h>
 #include <provisioning/sdk/version.h>
 
+#include <csignal>
 #include <iostream>
 #include <set>
 
@@ -60,8 +61,7 @@ std::map<std::string, std::string> parse_settings(const std::vector<std::string>
 
 void setup_command_logging(const provisioning::host::Host& host, const GlobalOptions& options) {
   provisioning::host::LoggingOptions logging = provisioning::host::logging_options(
-      host.config(), host.environment(), host.workspace().state_dir() / "logs",
-      "provisioning.log");
+      host.config(), host.environment(), host.workspace().state_dir() / "logs", "provisioning.log");
   logging.console_level = options.verbose ? "info" : "warn";
   if (logging.level == "debug" || logging.level == "trace") logging.console_level = logging.level;
   provisioning::host::setup_logging(logging);
@@ -86,6 +86,9 @@ int run(Invocation& invocation) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // A peer that closes its socket mid-request (a server refusing an oversized body, a
+  // client that hangs up) must give an error on that write, not end the process.
+  std::signal(SIGPIPE, SIG_IGN);
   CLI::App app{"provisioning: create servers, install taskservs on them and build clusters",
                "provisioning"};
   app.set_version_flag("-V,--version", std::string("provisioning ") + PROVISIONING_VERSION +

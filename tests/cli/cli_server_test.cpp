@@ -148,7 +148,8 @@ TEST_P(CliTest, UsageErrorExitsTwo) {
 }
 
 TEST_P(CliTest, TagBeforePlanKeepsPositionals) {
-  auto created = run_json({"server", "create", "web-01", "--tag", "team:a", "2xCPU-4GB", "--check"});
+  auto created =
+      run_json({"server", "create", "web-01", "--tag", "team:a", "2xCPU-4GB", "--check"});
   EXPECT_EQ(text(created, "plan"), "2xCPU-4GB");
   ASSERT_EQ(created.at("tags").as_array().size(), 1u);
   EXPECT_EQ(created.at("tags").as_array()[0].as_string(), "team:a");

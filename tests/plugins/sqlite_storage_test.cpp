@@ -123,8 +123,7 @@ TEST_F(SqliteStorageTest, LockedDatabaseIsUnavailableAfterTimeout) {
 
 TEST_F(SqliteStorageTest, InvalidSettingsAreRejected) {
   EXPECT_SDK_ERROR(load(json::object{{"busy_timeout_ms", "fast"}}),
-                   sdk::ErrorCode::kInvalidArgument, "storage.sqlite.busy_timeout_ms",
-                   "\"fast\"");
+                   sdk::ErrorCode::kInvalidArgument, "storage.sqlite.busy_timeout_ms", "\"fast\"");
   EXPECT_SDK_ERROR(load(json::object{{"busy_timeout_ms", 0}}), sdk::ErrorCode::kInvalidArgument,
                    "storage.sqlite.busy_timeout_ms");
   EXPECT_SDK_ERROR(load(json::object{{"path", 42}}), sdk::ErrorCode::kInvalidArgument,

@@ -40,7 +40,10 @@ json::value BridgeNewPath::run(const BridgeOperation& operation) {
   if (operation.kind == OperationKind::kServerCreate && operation.check) {
     // A dry run changes nothing, so it is checked here without the orchestrator.
     host::ServerService servers(host_);
-    host::CreateServerRequest request{operation.server, operation.plan, operation.zone};
+    host::CreateServerRequest request;
+    request.name = operation.server;
+    request.plan = operation.plan;
+    request.zone = operation.zone;
     request.check = true;
     return servers.create(request);
   }

@@ -2,6 +2,7 @@
 
 #include <provisioning/sdk/error.h>
 
+#include <algorithm>
 #include <chrono>
 
 #include "fault_injection.h"
@@ -17,7 +18,7 @@ namespace json = boost::json;
 
 // Records written per staging transaction. Larger batches commit less often but keep
 // more records in memory.
-constexpr std::size_t kBatchSize = 2000;
+constexpr std::size_t kBatchSize = 10000;
 constexpr std::uint64_t kProgressEvery = 1000;
 
 using Clock = std::chrono::steady_clock;
@@ -57,7 +58,7 @@ class Copier {
       if (request_.normalize && record != raw) ++normalized;
       digest.add(collection, id, record);
       if (staging_ != nullptr) batch_.push_back({collection, id, std::move(record)});
-      if (batch_.size() >= kBatchSize) flush();
+      if (batch_.size() >= batch_limit_) flush();
       ++state_.records_done;
       fault_point("copy", state_.records_done);
       if (request_.progress && state_.records_done % kProgressEvery == 0) {
@@ -69,20 +70,37 @@ class Copier {
 
   void flush() {
     if (batch_.empty() || staging_ == nullptr) return;
-    staging_->call("transaction", [&](sdk::StorageBackend& backend) {
-      backend.transaction([&](sdk::StorageView& view) {
-        for (const PendingRecord& pending : batch_) {
-          view.put(pending.collection, pending.id, pending.record);
-        }
-      });
-    });
+    commit(0, batch_.size());
     batch_.clear();
+  }
+
+  // Writes batch_[begin, end) in one transaction. A backend that refuses a transaction
+  // as unavailable (SurrealDB answers 413 to a request over its body limit) gets the
+  // half batches instead, and later batches keep the smaller size; a failed transaction
+  // wrote nothing, so retrying is safe. A single record that fails is the real error.
+  void commit(std::size_t begin, std::size_t end) {
+    try {
+      staging_->call("transaction", [&](sdk::StorageBackend& backend) {
+        backend.transaction([&](sdk::StorageView& view) {
+          for (std::size_t i = begin; i < end; ++i) {
+            view.put(batch_[i].collection, batch_[i].id, batch_[i].record);
+          }
+        });
+      });
+    } catch (const sdk::Error& error) {
+      if (error.code() != sdk::ErrorCode::kUnavailable || end - begin < 2) throw;
+      std::size_t middle = begin + (end - begin) / 2;
+      batch_limit_ = std::max<std::size_t>(1, std::min(batch_limit_, middle - begin));
+      commit(begin, middle);
+      commit(middle, end);
+    }
   }
 
   const TransferRequest& request_;
   TransferResult& result_;
   PluginHandle<sdk::StorageBackend>* staging_;
   std::vector<PendingRecord> batch_;
+  std::size_t batch_limit_ = kBatchSize;
   MigrationProgress state_{"copy", "", 0, 0};
 };
 

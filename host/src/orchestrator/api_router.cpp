@@ -10,10 +10,10 @@
 #include <sstream>
 
 #include "logging.h"
-#include "orchestrator/response_cache.h"
 #include "observability/log_context.h"
-#include "observability/status_page.h"
 #include "observability/metrics_orchestrator.h"
+#include "observability/status_page.h"
+#include "orchestrator/response_cache.h"
 
 namespace provisioning::host {
 namespace {
@@ -229,8 +229,8 @@ HttpResponse ApiRouter::handle(const HttpRequest& request) const {
   } else if (request.path == "/ui" && request.method == "GET") {
     response = observability::status_page_response();
   } else if (!authorized(request)) {
-    component_logger("api")->warn("rejected {} {}: missing or invalid bearer token",
-                                  request.method, request.path);
+    component_logger("api")->warn("rejected {} {}: missing or invalid bearer token", request.method,
+                                  request.path);
     response = json_response(
         401, error_body("unauthorized",
                         "missing or invalid bearer token; send 'Authorization: Bearer <token>' "

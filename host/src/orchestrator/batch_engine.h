@@ -65,7 +65,7 @@ class BatchEngine {
   // batch, so scheduling costs O(operations + dependencies) per batch.
   struct Batch {
     json::object record;
-    std::map<std::string, std::size_t> index;  // operation id -> position in "operations"
+    std::map<std::string, std::size_t> index;          // operation id -> position in "operations"
     std::vector<std::vector<std::size_t>> dependents;  // operations that depend on each one
     std::vector<std::size_t> waiting_on;  // dependencies of each that have not completed
     std::set<std::size_t> ready;  // Pending, not started, dependencies completed; list order

@@ -179,8 +179,8 @@ int Orchestrator::start() {
   enable_response_cache(storage);
   observability::set_metrics_enabled(options_.metrics);
   if (options_.metrics) {
-    metrics_ = std::make_unique<observability::OrchestratorMetrics>(*engine_, storage,
-                                                                    host_.workspace());
+    metrics_ =
+        std::make_unique<observability::OrchestratorMetrics>(*engine_, storage, host_.workspace());
   }
   // Checks twice a second, so memory returns within a second of going idle.
   trimmer_ =

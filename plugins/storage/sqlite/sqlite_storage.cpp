@@ -150,10 +150,16 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
   void put(std::string_view collection, std::string_view id, const json::object& record) override {
     sdk::validate_record_key(collection, id);
     guarded("writing record '" + record_name(collection, id) + "'", [&] {
-      SQLite::Statement statement(
-          *database_,
-          "INSERT INTO records (collection, id, data) VALUES (?, ?, ?)"
-          " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data");
+      if (!upsert_) {
+        upsert_ = std::make_unique<SQLite::Statement>(
+            *database_,
+            "INSERT INTO records (collection, id, data) VALUES (?, ?, ?)"
+            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data");
+      }
+      SQLite::Statement& statement = *upsert_;
+      // tryReset: reset() would rethrow the error of a failed previous run.
+      statement.tryReset();
+      statement.clearBindings();
       statement.bind(1, std::string(collection));
       statement.bind(2, std::string(id));
       statement.bind(3, json::serialize(record));
@@ -311,6 +317,7 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
                                            static_cast<int>(busy_timeout_.count()));
     database_->exec("PRAGMA journal_mode = WAL");
     database_->exec("PRAGMA synchronous = " + synchronous_);
+    database_->exec("PRAGMA cache_size = -16384");  // 16 MiB, filled only as pages are read
     initialize_schema();
   }
 
@@ -432,6 +439,7 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
   std::recursive_timed_mutex mutex_;
   std::unique_ptr<SQLite::Database> database_;
   std::unique_ptr<SQLite::Statement> data_version_query_;  // destroyed before database_
+  std::unique_ptr<SQLite::Statement> upsert_;              // prepared once, reused by put()
   bool in_transaction_ = false;
   std::int64_t last_data_version_ = -1;
   std::uint64_t external_commits_ = 0;

@@ -13,6 +13,4 @@ std::string render(std::string_view text, const std::map<std::string, std::strin
 
 std::string join(const std::vector<std::string>& parts, std::string_view separator);
 
-
-
 }  // namespace provisioning::plugins::taskserv_common
