@@ -10,6 +10,7 @@
 #   BUILD_DIR  build directory with bin/provisioning (default: build)
 #   RECORDS    records of the timed runs (default: 100000)
 #   LARGE_RECORDS  records of the memory run (default: 1000000; 0 skips it)
+#   SKIP_SURREAL   set to skip the SQLite -> SurrealDB run
 #
 # Everything goes to one temporary directory, removed on exit.
 set -euo pipefail
@@ -110,7 +111,7 @@ echo "| sqlite3 CLI, one transaction (baseline) | $loaded | $base_s | 1.00 | $(r
 echo "| migrate filesystem -> sqlite, verify, no backup | $migrated | $migrate_s | $(ratio "$migrate_s" "$base_s") | $(rss_mb_of "$scratch/migrate.time") |"
 echo "| migrate filesystem -> sqlite, verify, backup | $records | $backup_s | $(ratio "$backup_s" "$base_s") | $(rss_mb_of "$scratch/migrate-backup.time") |"
 
-if [ -f "$adapter" ] && [ -d tests/surrealdb/adapter/node_modules ] && command -v node >/dev/null; then
+if [ -z "${SKIP_SURREAL:-}" ] && [ -f "$adapter" ] && [ -d tests/surrealdb/adapter/node_modules ] && command -v node >/dev/null; then
   log "SQLite -> SurrealDB through the test adapter"
   node "$adapter" --bind 127.0.0.1:0 --user bench --pass bench-password > "$scratch/adapter.out" &
   adapter_pid=$!
@@ -132,7 +133,7 @@ TOML
     --to surrealdb --yes --no-backup
   echo "| migrate sqlite -> surrealdb (test adapter), verify, no backup | $records | $(seconds_of "$scratch/surreal.time") | - | $(rss_mb_of "$scratch/surreal.time") |"
 else
-  log "skipping SQLite -> SurrealDB: run scripts/install-test-node-deps.sh for the test adapter"
+  log "skipping SQLite -> SurrealDB (SKIP_SURREAL is set, or the test adapter is missing: run scripts/install-test-node-deps.sh)"
 fi
 
 if [ "$large_records" -gt 0 ]; then
