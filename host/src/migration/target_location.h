@@ -12,12 +12,12 @@
 
 namespace provisioning::host::migration {
 
-// The setting of storage.<backend> that says where the backend keeps its records:
+// Returns the setting of storage.<backend> that names where the backend keeps its records:
 // "path" for sqlite and filesystem, "database" for surrealdb; nothing for other
 // backends, which a migration cannot stage.
 std::optional<std::string> location_setting(const std::string& backend);
 
-// Where a migration writes a backend's records before switching them in.
+// The location where a migration writes a backend's records before switching them in.
 struct TargetPlan {
   std::string backend;
   std::string setting;                    // location_setting(backend)
@@ -29,7 +29,7 @@ struct TargetPlan {
   bool file_based = true;
 };
 
-// What the configured location of the target holds compared with the staging copy.
+// The content of the target's configured location, compared with the staging copy.
 enum class TargetState { kEmpty, kSame, kDifferent };
 
 // Plans the staging copy of `backend` for migration `id` and creates its directory.

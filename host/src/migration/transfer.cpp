@@ -74,10 +74,10 @@ class Copier {
     batch_.clear();
   }
 
-  // Writes batch_[begin, end) in one transaction. A backend that refuses a transaction
-  // as unavailable (SurrealDB answers 413 to a request over its body limit) gets the
-  // half batches instead, and later batches keep the smaller size; a failed transaction
-  // wrote nothing, so retrying is safe. A single record that fails is the real error.
+  // Writes batch_[begin, end) in one transaction. When a backend rejects a transaction as
+  // unavailable (SurrealDB returns 413 for a request over its body limit), the two halves
+  // are written instead and later batches keep the smaller size. A failed transaction
+  // wrote nothing, so the retry is safe. A single record that fails is the real error.
   void commit(std::size_t begin, std::size_t end) {
     try {
       staging_->call("transaction", [&](sdk::StorageBackend& backend) {

@@ -22,7 +22,7 @@ inline constexpr std::string_view kRedacted = "[REDACTED]";
 // match ordinary words. The key-based rule still hides them.
 inline constexpr std::size_t kMinSecretLength = 4;
 
-// Returns whether a configuration key holds a secret: orchestrator.auth_token,
+// Returns whether a configuration key contains a secret: orchestrator.auth_token,
 // storage.surrealdb.password, and any key whose name contains "token", "password" or
 // "secret", in any case.
 bool is_secret_key(std::string_view key);
