@@ -291,6 +291,7 @@ TEST_F(SurrealBackend, InvalidSettingsAreRejected) {
       {{{"timeout_ms", 0}}, "storage.surrealdb.timeout_ms = 0"},
       {{{"lock_lease_ms", "long"}}, "storage.surrealdb.lock_lease_ms = \"long\""},
       {{{"namespace", ""}}, "storage.surrealdb.namespace = \"\""},
+      {{{"auth_level", "scope"}}, "storage.surrealdb.auth_level = \"scope\""},
   };
   for (const auto& entry : cases) {
     SCOPED_TRACE(json::serialize(entry.settings));
@@ -309,6 +310,78 @@ TEST_F(SurrealBackend, LocationHasNoPassword) {
   EXPECT_EQ(storage->location(), "SurrealDB at " + server_->url() + " (namespace " +
                                      server_->namespace_name() + ", database " + database_ + ")");
   EXPECT_THAT(storage->location(), ::testing::Not(HasSubstr(server_->password())));
+}
+
+TEST_F(SurrealBackend, DatabaseUserReadsAndWrites) {
+  raw_sql("DEFINE USER app_db ON DATABASE PASSWORD 'db-user-secret' ROLES EDITOR;");
+  auto storage = open({{"username", "app_db"},
+                       {"password", "db-user-secret"},
+                       {"auth_level", "database"}});
+  storage->put("servers", "web-1", {{"name", "web-1"}, {"cores", 4}});
+  storage->transaction([](sdk::StorageView& view) { view.put("servers", "web-2", {{"cores", 2}}); });
+
+  auto first = storage->get("servers", "web-1");
+  ASSERT_TRUE(first.has_value());
+  EXPECT_EQ(first->at("cores").as_int64(), 4);
+  EXPECT_EQ(storage->count("servers"), 2U);
+  json::array rows = raw_sql("SELECT VALUE key FROM records ORDER BY key;");
+  EXPECT_EQ(json::serialize(rows.at(0).at("result")), R"(["web-1","web-2"])");
+}
+
+TEST_F(SurrealBackend, NamespaceUserReadsAndWrites) {
+  raw_sql("DEFINE USER app_ns ON NAMESPACE PASSWORD 'ns-user-secret' ROLES EDITOR;");
+  auto storage = open({{"username", "app_ns"},
+                       {"password", "ns-user-secret"},
+                       {"auth_level", "namespace"}});
+  storage->put("clusters", "prod", {{"nodes", 3}});
+
+  auto stored = storage->get("clusters", "prod");
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(stored->at("nodes").as_int64(), 3);
+  json::array rows = raw_sql("SELECT VALUE json FROM records;");
+  EXPECT_EQ(json::serialize(rows.at(0).at("result")), R"(["{\"nodes\":3}"])");
+}
+
+TEST_F(SurrealBackend, UserAtWrongLevelIsRejected) {
+  raw_sql("DEFINE USER level_db ON DATABASE PASSWORD 'level-secret' ROLES EDITOR;");
+  struct Case {
+    std::string auth_level;
+    std::string message;
+  };
+  // A database user signed in as root or as a namespace user is not found at that level.
+  std::vector<Case> cases = {
+      {"root", "root-level user 'level_db'"},
+      {"namespace", "namespace-level user 'level_db' of namespace " + server_->namespace_name()},
+  };
+  for (const auto& entry : cases) {
+    SCOPED_TRACE(entry.auth_level);
+    try {
+      open({{"username", "level_db"},
+            {"password", "level-secret"},
+            {"auth_level", entry.auth_level}});
+      ADD_FAILURE() << "a database user signed in at level " << entry.auth_level;
+    } catch (const sdk::Error& error) {
+      EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
+      EXPECT_THAT(error.what(), HasSubstr(entry.message));
+      EXPECT_THAT(error.what(), HasSubstr("storage.surrealdb.auth_level"));
+      EXPECT_THAT(error.what(), ::testing::Not(HasSubstr("level-secret")));
+    }
+  }
+}
+
+TEST_F(SurrealBackend, DatabaseUserStaysInItsDatabase) {
+  raw_sql("DEFINE USER own_db ON DATABASE PASSWORD 'own-secret' ROLES EDITOR;");
+  json::object user = {{"username", "own_db"},
+                       {"password", "own-secret"},
+                       {"auth_level", "database"}};
+  auto storage = open(user);
+  storage->put("servers", "inside", {{"name", "inside"}});
+
+  // The same user selecting another database signs in to a database where it does not
+  // exist, so the server rejects the credentials.
+  json::object elsewhere = user;
+  elsewhere["database"] = database_ + "_other";
+  EXPECT_THROW(open(elsewhere), sdk::Error);
 }
 
 }  // namespace

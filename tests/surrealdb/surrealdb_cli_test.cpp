@@ -179,7 +179,7 @@ TEST_F(SurrealCli, WrongPasswordNamesFix) {
   const std::string wrong = "wrong-password-4f1c";
   auto result = run({"server", "list"}, {}, {{kPasswordVariable, wrong}});
   EXPECT_EQ(result.exit_code, 3) << result.err;
-  EXPECT_THAT(result.err, HasSubstr("rejected the credentials of user 'root'"));
+  EXPECT_THAT(result.err, HasSubstr("rejected the credentials of root-level user 'root'"));
   EXPECT_THAT(result.err, HasSubstr(server_->url()));
   EXPECT_THAT(result.err, HasSubstr(kPasswordVariable));
   EXPECT_THAT(result.err, Not(HasSubstr(wrong)));

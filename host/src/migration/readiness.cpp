@@ -18,6 +18,7 @@
 #include "migration/legacy_fallback.h"
 #include "migration/migration_config.h"
 #include "migration/plan.h"
+#include "migration/target_location.h"
 #include "orchestrator/orchestrator.h"
 
 namespace provisioning::host::migration {
@@ -142,6 +143,21 @@ ReadinessCheck check_source(Host& host, const std::string& source, StateSize& si
               format_bytes(size.bytes) + ")"};
 }
 
+// Lists the SurrealDB staging databases that failed or killed migrations left, which
+// do not block a cut-over but take space on the server.
+std::string leftover_staging_note(Host& host, const std::string& target) {
+  if (target != "surrealdb") return "";
+  auto leftovers = leftover_staging_databases(host.workspace().state_dir());
+  if (leftovers.empty()) return "";
+  std::string note = "; " + std::to_string(leftovers.size()) +
+                     " staging database(s) of earlier migrations are left on the server:";
+  for (const StagingDatabase& database : leftovers) {
+    note += " '" + database.database + "': " + removal_hint(database) + ";";
+  }
+  note.pop_back();
+  return note;
+}
+
 ReadinessCheck check_target(Host& host, const std::string& target) {
   auto backend = host.storage_backend(target);
   std::size_t records = 0;
@@ -152,7 +168,7 @@ ReadinessCheck check_target(Host& host, const std::string& target) {
   });
   return {"target", true,
           "'" + target + "' at " + location + " opens and holds " + std::to_string(records) +
-              " records"};
+              " records" + leftover_staging_note(host, target)};
 }
 
 ReadinessCheck check_config(Host& host) {

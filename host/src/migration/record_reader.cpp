@@ -4,6 +4,9 @@
 #include <provisioning/sdk/files.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 
 #include "durable_files.h"
 #include "legacy_records.h"
@@ -145,6 +148,37 @@ class LegacyReader final : public RecordReader {
   std::vector<QuarantinedFile>* invalid_;
 };
 
+// Moves `from` to `to` on another file system. The copy goes to a temporary name beside
+// `to`, is flushed and renamed into place, and only then is `from` removed, so a crash
+// at any step leaves at least one complete copy of the file.
+void copy_then_remove(const std::filesystem::path& from, const std::filesystem::path& to) {
+  std::filesystem::path partial = to;
+  partial += ".partial";
+  std::error_code error;
+  std::filesystem::copy_file(from, partial, std::filesystem::copy_options::overwrite_existing,
+                             error);
+  if (error) {
+    std::error_code ignored;  // The message reports the copy's error, not the cleanup's.
+    std::filesystem::remove(partial, ignored);
+    throw sdk::Error::unavailable("cannot copy '" + from.string() + "' to '" + partial.string() +
+                                  "' on another file system: " + error.message() +
+                                  "; check the free space of the quarantine directory");
+  }
+  sync_file(partial);
+  if (std::rename(partial.c_str(), to.c_str()) != 0) {
+    throw sdk::Error::unavailable("cannot rename '" + partial.string() + "' to '" + to.string() +
+                                  "': " + std::strerror(errno));
+  }
+  sync_directory(to.parent_path());
+  std::filesystem::remove(from, error);
+  if (error) {
+    throw sdk::Error::unavailable("copied '" + from.string() + "' to '" + to.string() +
+                                  "' but cannot remove the original: " + error.message() +
+                                  "; remove it by hand");
+  }
+  sync_directory(from.parent_path());
+}
+
 }  // namespace
 
 std::unique_ptr<RecordReader> backend_source(PluginHandle<sdk::StorageBackend> backend) {
@@ -156,12 +190,26 @@ std::unique_ptr<RecordReader> legacy_source(std::filesystem::path root, bool ski
   return std::make_unique<LegacyReader>(std::move(root), skip_invalid, invalid);
 }
 
+void move_file_durably(const std::filesystem::path& from, const std::filesystem::path& to) {
+  if (std::rename(from.c_str(), to.c_str()) == 0) {
+    sync_directory(to.parent_path());
+    if (from.parent_path() != to.parent_path()) sync_directory(from.parent_path());
+    return;
+  }
+  int saved = errno;
+  if (saved != EXDEV) {
+    throw sdk::Error::unavailable("cannot rename '" + from.string() + "' to '" + to.string() +
+                                  "': " + std::strerror(saved));
+  }
+  copy_then_remove(from, to);
+}
+
 void quarantine_files(std::vector<QuarantinedFile>& files,
                       const std::filesystem::path& quarantine_dir) {
   for (QuarantinedFile& file : files) {
     std::filesystem::path destination = quarantine_dir / file.collection / (file.id + ".json");
     make_directories(destination.parent_path());
-    rename_durably(file.original_path, destination);
+    move_file_durably(file.original_path, destination);
     file.quarantine_path = destination.string();
   }
 }

@@ -42,8 +42,13 @@ std::unique_ptr<RecordReader> backend_source(PluginHandle<sdk::StorageBackend> b
 std::unique_ptr<RecordReader> legacy_source(std::filesystem::path root, bool skip_invalid,
                                             std::vector<QuarantinedFile>* invalid);
 
-// Moves each file of `files` to <quarantine_dir>/<collection>/<id>.json (never deleting
-// one) and fills in its quarantine_path.
+// Moves `from` to `to` and flushes both directories. When they are on different file
+// systems (rename() fails with EXDEV), copies the file, flushes the copy and only then
+// removes `from`. Throws sdk::Error (kUnavailable) naming the paths.
+void move_file_durably(const std::filesystem::path& from, const std::filesystem::path& to);
+
+// Moves each file of `files` to <quarantine_dir>/<collection>/<id>.json with
+// move_file_durably() (never deleting one) and fills in its quarantine_path.
 void quarantine_files(std::vector<QuarantinedFile>& files,
                       const std::filesystem::path& quarantine_dir);
 

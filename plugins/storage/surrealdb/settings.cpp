@@ -63,7 +63,31 @@ std::string read_url(const json::object& table, std::string fallback) {
   return scheme + "://" + rest;
 }
 
+AuthLevel read_auth_level(const json::object& table) {
+  const json::value* value = table.if_contains("auth_level");
+  if (value == nullptr) return AuthLevel::kRoot;
+  for (AuthLevel level : {AuthLevel::kRoot, AuthLevel::kNamespace, AuthLevel::kDatabase}) {
+    if (value->is_string() && value->get_string() == auth_level_name(level)) return level;
+  }
+  throw sdk::Error::invalid_argument(describe("auth_level", *value) +
+                                     ": set it to \"root\", \"namespace\" or \"database\", "
+                                     "the level of the DEFINE USER statement that created "
+                                     "storage.surrealdb.username");
+}
+
 }  // namespace
+
+const char* auth_level_name(AuthLevel level) {
+  switch (level) {
+    case AuthLevel::kNamespace:
+      return "namespace";
+    case AuthLevel::kDatabase:
+      return "database";
+    case AuthLevel::kRoot:
+      break;
+  }
+  return "root";
+}
 
 Settings read_settings(const json::object& table) {
   Settings settings;
@@ -72,6 +96,7 @@ Settings read_settings(const json::object& table) {
   settings.database = read_string(table, "database", settings.database, false);
   settings.username = read_string(table, "username", settings.username, true);
   settings.password = read_string(table, "password", "", true);
+  settings.auth_level = read_auth_level(table);
   settings.timeout = read_milliseconds(table, "timeout_ms", settings.timeout);
   settings.lock_lease = read_milliseconds(table, "lock_lease_ms", settings.lock_lease);
   return settings;

@@ -29,6 +29,18 @@ std::string server_error_text(const std::string& body) {
   return excerpt(body);
 }
 
+// With HTTP Basic authentication, SurrealDB 3 takes the user's level from the headers
+// Surreal-Auth-NS and Surreal-Auth-DB (surrealdb-server 3.0, src/ntw/auth.rs). Surreal-NS
+// and Surreal-DB only select where the queries run. No header signs in a root user,
+// Surreal-Auth-NS a namespace user, and both a database user.
+void add_auth_level_headers(const Settings& settings, httplib::Headers& headers) {
+  if (settings.auth_level == AuthLevel::kRoot) return;
+  headers.emplace("Surreal-Auth-NS", settings.namespace_name);
+  if (settings.auth_level == AuthLevel::kDatabase) {
+    headers.emplace("Surreal-Auth-DB", settings.database);
+  }
+}
+
 }  // namespace
 
 SurrealClient::SurrealClient(Settings settings) : settings_(std::move(settings)) {}
@@ -92,6 +104,7 @@ std::string SurrealClient::post(const std::string& sql, const std::string& actio
   httplib::Headers headers = {{"Surreal-NS", settings_.namespace_name},
                               {"Surreal-DB", settings_.database},
                               {"Accept", "application/json"}};
+  add_auth_level_headers(settings_, headers);
   auto response = client.Post("/sql", headers, sql, "text/plain; charset=utf-8");
   if (!response) {
     throw sdk::Error::unavailable(
@@ -106,10 +119,11 @@ std::string SurrealClient::post(const std::string& sql, const std::string& actio
     case 403:
       throw sdk::Error::invalid_argument(
           action + " failed: SurrealDB at " + settings_.url +
-          " rejected the credentials of user '" + settings_.username + "' (HTTP " +
+          " rejected the credentials of " + auth_level_name(settings_.auth_level) +
+          "-level user '" + settings_.username + "'" + auth_scope() + " (HTTP " +
           std::to_string(response->status) + ": " + server_error_text(response->body) +
-          "); check storage.surrealdb.username and the password in storage.surrealdb.password or "
-          "PROVISIONING_STORAGE_SURREALDB_PASSWORD");
+          "); check storage.surrealdb.username, storage.surrealdb.auth_level and the password "
+          "in storage.surrealdb.password or PROVISIONING_STORAGE_SURREALDB_PASSWORD");
     case 404:
       throw sdk::Error::unavailable(action + " failed: " + settings_.url +
                                     " has no /sql endpoint (HTTP 404); check that "
@@ -125,6 +139,18 @@ std::string SurrealClient::post(const std::string& sql, const std::string& actio
                                     " returned HTTP " + std::to_string(response->status) + ": " +
                                     server_error_text(response->body));
   }
+}
+
+std::string SurrealClient::auth_scope() const {
+  switch (settings_.auth_level) {
+    case AuthLevel::kNamespace:
+      return " of namespace " + settings_.namespace_name;
+    case AuthLevel::kDatabase:
+      return " of database " + settings_.namespace_name + "/" + settings_.database;
+    case AuthLevel::kRoot:
+      break;
+  }
+  return "";
 }
 
 void SurrealClient::throw_statement_error(const std::string& text,

@@ -46,6 +46,8 @@ class SurrealClient {
 
  private:
   std::string post(const std::string& sql, const std::string& action) const;
+  // " of namespace NS" or " of database NS/DB" for a non-root user, for messages.
+  std::string auth_scope() const;
   [[noreturn]] void throw_statement_error(const std::string& text, const std::string& action) const;
 
   Settings settings_;

@@ -35,8 +35,8 @@ class SurrealStorage final : public sdk::StorageBackend {
     retry_transient(Clock::now() + client_.settings().timeout,
                     "defining the tables timed out on SurrealDB at " + client_.location(),
                     [&] { store_.define_schema(); });
-    log_->info("using SurrealDB at {} as user '{}'", client_.location(),
-               client_.settings().username);
+    log_->info("using SurrealDB at {} as {}-level user '{}'", client_.location(),
+               auth_level_name(client_.settings().auth_level), client_.settings().username);
   }
 
   std::optional<json::object> get(std::string_view collection, std::string_view id) override {

@@ -5,8 +5,10 @@
 
 export const usage = `usage: node server.mjs [--bind HOST:PORT] [--user NAME] [--pass PASSWORD] [STORE]
   --bind HOST:PORT  loopback address to listen on (default 127.0.0.1:0, a free port)
-  --user, --pass    credentials every /sql request must send with HTTP Basic auth;
-                    without --user, requests need no credentials
+  --user, --pass    root user that /sql requests sign in as with HTTP Basic auth;
+                    users from DEFINE USER sign in too, at the level that the
+                    Surreal-Auth-NS and Surreal-Auth-DB headers give; without
+                    --user, requests need no credentials
   STORE             memory (default), surrealkv://DIRECTORY or rocksdb://DIRECTORY
 SURREAL_HTTP_MAX_SQL_BODY_SIZE sets the maximum /sql body in bytes (default 1048576).`;
 

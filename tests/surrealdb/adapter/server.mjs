@@ -8,6 +8,7 @@
 // {"status", "time", "result"} object per statement, 400 with an error object when the
 // query does not parse, and 401 when the credentials are wrong.
 
+import { createHash } from "node:crypto";
 import http from "node:http";
 import process from "node:process";
 
@@ -42,19 +43,35 @@ function sendUnauthorized(response) {
   );
 }
 
-// Returns whether the request's Basic credentials match the adapter's. Without
-// configured credentials every request is accepted, like `surreal start --unauthenticated`.
-function authorized(request, options) {
-  if (options.user === undefined) return true;
+// Returns {username, password} from the request's Basic Authorization header, or
+// undefined when it has none or it is malformed.
+function basicCredentials(request) {
   const header = request.headers.authorization ?? "";
-  if (!header.startsWith("Basic ")) return false;
+  if (!header.startsWith("Basic ")) return undefined;
   const decoded = Buffer.from(header.slice(6), "base64").toString("utf8");
   const colon = decoded.indexOf(":");
-  if (colon < 0) return false;
-  return decoded.slice(0, colon) === options.user && decoded.slice(colon + 1) === options.pass;
+  if (colon < 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
-// Sessions of the engine, one per (namespace, database) pair, created on first use.
+// Returns the system user that the request signs in as: {username, password} plus
+// `namespace` and `database` for the level. Like the server (surrealdb-server 3,
+// src/ntw/auth.rs), the level comes from Surreal-Auth-NS and Surreal-Auth-DB, not from
+// Surreal-NS and Surreal-DB: no header is a root user, Surreal-Auth-NS a namespace
+// user, both a database user. Returns null for a request without credentials and
+// undefined for one that cannot sign in at all.
+function requestedUser(request) {
+  const credentials = basicCredentials(request);
+  if (credentials === undefined) return request.headers.authorization ? undefined : null;
+  const namespace = request.headers["surreal-auth-ns"];
+  const database = request.headers["surreal-auth-db"];
+  if (database !== undefined && namespace === undefined) return undefined;
+  return { ...credentials, namespace, database };
+}
+
+// Sessions of the engine, created on first use. The adapter's own root user gets one per
+// (namespace, database) pair. Users that DEFINE USER created get one per (user,
+// namespace, database), signed in to the engine so that it enforces their level.
 class Sessions {
   constructor(db) {
     this.db = db;
@@ -62,21 +79,72 @@ class Sessions {
   }
 
   get(namespace, database) {
-    const key = `${namespace ?? ""}\u0000${database ?? ""}`;
+    return this.cached(["root", namespace, database], () => this.open(namespace, database));
+  }
+
+  // Returns the session of `user`, or rejects when the engine does not accept the
+  // credentials at that level. A rejected sign-in is not cached.
+  signedIn(user, namespace, database) {
+    const secret = createHash("sha256").update(user.password).digest("hex");
+    const key = ["user", user.username, secret, user.namespace, user.database, namespace, database];
+    return this.cached(key, async () => {
+      const session = await this.db.newSession();
+      try {
+        await session.signin(systemAuth(user));
+        await useScope(session, namespace, database);
+      } catch (error) {
+        await session.closeSession().catch(() => {});
+        throw error;
+      }
+      return session;
+    });
+  }
+
+  cached(parts, open) {
+    const key = parts.map((part) => part ?? "").join("\u0000");
     let session = this.byKey.get(key);
     if (session === undefined) {
-      session = this.open(namespace, database);
+      session = open();
       this.byKey.set(key, session);
+      session.catch(() => this.byKey.delete(key));
     }
     return session;
   }
 
   async open(namespace, database) {
     const session = await this.db.newSession();
-    if (namespace !== undefined || database !== undefined) {
-      await session.use({ namespace: namespace ?? null, database: database ?? null });
-    }
+    await useScope(session, namespace, database);
     return session;
+  }
+}
+
+function systemAuth(user) {
+  const auth = { username: user.username, password: user.password };
+  if (user.namespace !== undefined) auth.namespace = user.namespace;
+  if (user.database !== undefined) auth.database = user.database;
+  return auth;
+}
+
+async function useScope(session, namespace, database) {
+  if (namespace !== undefined || database !== undefined) {
+    await session.use({ namespace: namespace ?? null, database: database ?? null });
+  }
+}
+
+// Returns the engine session that serves the request, or undefined when its credentials
+// are invalid. The adapter's --user/--pass pair is a root user, as `surreal start`
+// creates one from them; other users must exist in the engine (DEFINE USER).
+async function sessionFor(request, options, sessions, namespace, database) {
+  const user = requestedUser(request);
+  if (user === undefined) return undefined;
+  if (user === null) return options.user === undefined ? sessions.get(namespace, database) : undefined;
+  const isAdapterRoot =
+    user.namespace === undefined && user.username === options.user && user.password === options.pass;
+  if (isAdapterRoot || options.user === undefined) return sessions.get(namespace, database);
+  try {
+    return await sessions.signedIn(user, namespace, database);
+  } catch {
+    return undefined;
   }
 }
 
@@ -108,6 +176,11 @@ async function handleSql(request, response, sessions, options) {
   }
   const namespace = request.headers["surreal-ns"] ?? request.headers.ns;
   const database = request.headers["surreal-db"] ?? request.headers.db;
+  const session = await sessionFor(request, options, sessions, namespace, database);
+  if (session === undefined) {
+    sendUnauthorized(response);
+    return;
+  }
   const text = await readBody(request, options.maxBodyBytes);
   if (text === undefined) {
     // The server returns HTTP 413 for a body over its limit; the body text here is the adapter's own.
@@ -115,7 +188,6 @@ async function handleSql(request, response, sessions, options) {
     return;
   }
   try {
-    const session = await sessions.get(namespace, database);
     const responses = await session.query(text).json().responses();
     send(response, 200, toJson(responses.map(statementResult)));
   } catch (error) {
@@ -134,10 +206,6 @@ function handle(request, response, options, sessions) {
     return;
   }
   if (request.method === "POST" && path === "/sql") {
-    if (!authorized(request, options)) {
-      sendUnauthorized(response);
-      return;
-    }
     handleSql(request, response, sessions, options).catch((error) => {
       console.error(`adapter: request failed: ${error.stack ?? error}`);
       if (!response.headersSent) send(response, 500, errorBody(500, "Internal error", String(error)));
