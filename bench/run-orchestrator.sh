@@ -11,6 +11,8 @@
 #   BATCH_OPERATIONS  operation counts of the batch runs, each on a new workspace
 #                     (default: "1000 2000"). Without 10000 among them, the time of a
 #                     10,000-operation batch is estimated from the last two counts.
+#   BATCH_MAX_PARALLEL_TASKS  orchestrator.max_parallel_tasks of the batch runs
+#                     (default: 4, the shipped default)
 #
 # Both servers listen on 127.0.0.1 only, on ports chosen at run time, and all traffic
 # goes to loopback. Everything the commands write (workspaces, HOME, XDG directories, the
@@ -31,6 +33,7 @@ server_count=1000
 setup_connections=4
 batch_size=1000           # the v3 API accepts at most 1000 operations per batch
 batch_parallel_limit=64
+batch_max_parallel_tasks=${BATCH_MAX_PARALLEL_TASKS:-4}
 batch_timeout=400         # seconds the client polls the batches of one run
 drain_timeout=20          # seconds to wait for submitted workflows to end
 # Seconds of quiet before an idle RSS reading. The orchestrator returns freed memory to
@@ -103,9 +106,10 @@ provisioning() {
 # so that cleanup stops the orchestrator even when this runs in a subshell.
 start_orchestrator() {
   local workspace=$1
+  shift
   provisioning workspace init "$workspace" >/dev/null
   provisioning --workspace "$workspace" --set storage.backend=sqlite --set provider.default=local \
-    orchestrator start --bind 127.0.0.1 --port 0 --detach >/dev/null
+    "$@" orchestrator start --bind 127.0.0.1 --port 0 --detach >/dev/null
 }
 
 stop_orchestrator() {
@@ -283,7 +287,7 @@ print_wrk_row() {
 # name=value words, then a tab and the idle RSS in MB after the batches.
 run_batch() {
   local count=$1 workspace="$tmp/batch-workspace-$1" output rss
-  start_orchestrator "$workspace"
+  start_orchestrator "$workspace" --set "orchestrator.max_parallel_tasks=$batch_max_parallel_tasks"
   output=$("$bin/orchestrator_client" batch --port "$(state_field "$workspace" port)" \
     --operations "$count" --batch-size "$batch_size" --parallel-limit "$batch_parallel_limit" \
     --timeout "$batch_timeout" --prefix node --plan "$plan")
@@ -414,8 +418,9 @@ print_batch_rows() {
     ended=$(($(batch_figure "$figures" operations_Completed) +
       $(batch_figure "$figures" operations_Failed) +
       $(batch_figure "$figures" operations_Cancelled)))
-    printf '| batch: %s server_create in %s batch(es), parallel_limit %s |' "$operations" \
-      "$(batch_figure "$figures" batches)" "$batch_parallel_limit"
+    printf '| batch: %s server_create in %s batch(es), parallel_limit %s, %s workers |' \
+      "$operations" "$(batch_figure "$figures" batches)" "$batch_parallel_limit" \
+      "$batch_max_parallel_tasks"
     printf ' %.2f s until %s ended (%s failed); half ended at %.2f s | %s |\n' "$seconds" \
       "$ended" "$(batch_figure "$figures" operations_Failed)" \
       "$(batch_figure "$figures" half_seconds)" \

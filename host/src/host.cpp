@@ -31,6 +31,16 @@ std::filesystem::path defaults_file(const HostPaths& paths) {
   return paths.core_config / "config.defaults.toml";
 }
 
+// Providers and taskservs are called from one thread at a time unless their manifest
+// lists the `concurrent` capability (see provider.h).
+bool needs_serialized_calls(sdk::PluginKind kind, const PluginCandidate& plugin) {
+  if (kind != sdk::PluginKind::kProvider && kind != sdk::PluginKind::kTaskserv) return false;
+  if (!plugin.manifest) return true;
+  const auto& capabilities = plugin.manifest->capabilities;
+  return std::find(capabilities.begin(), capabilities.end(), sdk::kConcurrentCapability) ==
+         capabilities.end();
+}
+
 }  // namespace
 
 std::unique_ptr<Host> Host::open(const HostOptions& options) {
@@ -126,9 +136,7 @@ PluginHandle<Interface> Host::load(sdk::PluginKind kind, const std::string& name
   auto handle = observability::timed_plugin_load(kind, name, [&] {
     return load_plugin_as<Interface>(entry->active.file, kind, plugin_context(kind, name));
   });
-  if (kind == sdk::PluginKind::kProvider || kind == sdk::PluginKind::kTaskserv) {
-    handle.serialize_calls();
-  }
+  if (needs_serialized_calls(kind, entry->active)) handle.serialize_calls();
   auto shared = std::make_shared<PluginHandle<Interface>>(handle);
   loaded_.emplace(key, shared);
   return handle;

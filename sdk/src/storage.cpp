@@ -40,6 +40,7 @@ void validate_record_key(std::string_view collection, std::string_view id) {
 StorageView::~StorageView() = default;
 StorageBackend::~StorageBackend() = default;
 ChangeStamps::~ChangeStamps() = default;
+MemoryRelease::~MemoryRelease() = default;
 
 std::vector<json::object> StorageView::find(std::string_view collection, std::string_view field,
                                             std::string_view value) {

@@ -3,8 +3,12 @@
 #include <gtest/gtest.h>
 #include <provisioning/sdk/provider.h>
 
+#include <algorithm>
 #include <regex>
+#include <set>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "plugin_test_support.h"
 #include "support/temp_dir.h"
@@ -165,6 +169,41 @@ TEST_F(LocalProviderTest, BrokenStateFileIsReported) {
 
   EXPECT_SDK_ERROR(provider_.list_servers(), sdk::ErrorCode::kInvalidArgument, file.string(),
                    "'id'");
+}
+
+// The manifest lists the `concurrent` capability, so the host calls create_server()
+// from several threads at once: every server must get its own directory and address.
+TEST_F(LocalProviderTest, ConcurrentCreatesGetDistinctServers) {
+  constexpr int kThreads = 8;
+  constexpr int kServers = 25;
+  std::vector<std::vector<sdk::ServerInfo>> created(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kServers; ++i) {
+        created[t].push_back(
+            provider_.create_server(spec("node-" + std::to_string(t) + "-" + std::to_string(i))));
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+
+  std::set<std::string> addresses;
+  std::set<std::string> ids;
+  for (const auto& servers : created) {
+    for (const sdk::ServerInfo& server : servers) {
+      addresses.insert(server.ip_address);
+      ids.insert(server.id);
+      EXPECT_EQ(server.state, sdk::ServerState::kRunning) << server.name;
+    }
+  }
+  EXPECT_EQ(addresses.size(), std::size_t{kThreads * kServers});
+  EXPECT_EQ(ids.size(), std::size_t{kThreads * kServers});
+  std::vector<sdk::ServerInfo> listed = provider_.list_servers();
+  ASSERT_EQ(listed.size(), std::size_t{kThreads * kServers});
+  EXPECT_TRUE(std::all_of(listed.begin(), listed.end(), [](const sdk::ServerInfo& server) {
+    return server.state == sdk::ServerState::kRunning;
+  }));
 }
 
 TEST_F(LocalProviderTest, ExecutorOfUnknownIdIsNotFound) {

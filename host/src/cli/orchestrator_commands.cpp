@@ -3,6 +3,7 @@
 #include <provisioning/sdk/files.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -62,6 +63,14 @@ std::thread stop_on_signal(host::Orchestrator& orchestrator) {
   });
 }
 
+// Returns whether standard error is `file`, as in the process that --detach starts.
+bool stderr_is(const std::filesystem::path& file) {
+  struct stat error_stream {};
+  struct stat log {};
+  return ::fstat(STDERR_FILENO, &error_stream) == 0 && ::stat(file.c_str(), &log) == 0 &&
+         error_stream.st_dev == log.st_dev && error_stream.st_ino == log.st_ino;
+}
+
 int run_foreground(host::Host& host, const StartArguments& arguments) {
   host::OrchestratorOptions options = host::orchestrator_options(host.config(), host.paths());
   if (!arguments.bind.empty()) options.host = arguments.bind;
@@ -73,7 +82,9 @@ int run_foreground(host::Host& host, const StartArguments& arguments) {
   }
   host::LoggingOptions logging = host::logging_options(
       host.config(), host.environment(), orchestrator_log(host).parent_path(), "orchestrator.log");
-  logging.console_level = "info";
+  // A detached orchestrator's standard error is the log file itself, which already gets
+  // every line; copying them to standard error too would write each line twice.
+  logging.console_level = stderr_is(logging.file) ? "off" : "info";
   host::setup_logging(logging);
 
   host::Orchestrator orchestrator(host, options);

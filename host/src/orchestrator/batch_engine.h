@@ -75,7 +75,7 @@ class BatchEngine {
     bool dirty = false;  // changed since flushed_at
     std::chrono::steady_clock::time_point flushed_at;
   };
-  static constexpr std::chrono::milliseconds kFlushInterval{250};
+  static constexpr std::chrono::milliseconds kFlushInterval{1000};
 
   void run();
   void resume(json::object record, const std::map<std::string, json::object>& tagged);

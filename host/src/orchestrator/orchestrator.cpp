@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <httplib.h>
+#include <malloc.h>
 #include <provisioning/sdk/error.h>
 #include <provisioning/sdk/files.h>
 #include <provisioning/sdk/time_and_ids.h>
@@ -21,6 +22,17 @@
 
 namespace provisioning::host {
 namespace {
+
+// Frees the storage backend's caches when it offers that (sdk::MemoryRelease), then
+// returns freed heap memory to the operating system.
+IdleTrimmer::TrimFunction idle_trim_function(PluginHandle<sdk::StorageBackend> storage) {
+  sdk::MemoryRelease* release = storage.call(
+      "dynamic_cast", [](sdk::StorageBackend& s) { return dynamic_cast<sdk::MemoryRelease*>(&s); });
+  return [storage, release] {
+    if (release != nullptr) release->release_memory();
+    ::malloc_trim(0);
+  };
+}
 
 std::string string_or(const Config& config, std::string_view key, std::string fallback) {
   auto value = config.find(key);
@@ -184,7 +196,7 @@ int Orchestrator::start() {
   }
   // Checks twice a second, so memory returns within a second of going idle.
   trimmer_ =
-      std::make_unique<IdleTrimmer>(IdleTrimmer::TrimFunction{}, std::chrono::milliseconds(500));
+      std::make_unique<IdleTrimmer>(idle_trim_function(storage), std::chrono::milliseconds(500));
   engine_->add_listener([this](const json::object&) { trimmer_->note_activity(); });
   engine_->start();
   batches_->start();

@@ -168,9 +168,9 @@ class LocalProvider final : public sdk::Provider {
     return directory;
   }
 
-  // Records the server as creating, makes its root, then records it as running.
+  // Makes the server's root, then records the server as running. Until server.json
+  // exists, the directory counts as an interrupted create (see claim_directory()).
   void provision(const std::filesystem::path& directory, local::ServerFile& server) {
-    local::write_server_file(directory, server);
     std::error_code error;
     std::filesystem::create_directory(directory / local::kRootDirectoryName, error);
     if (error) {

@@ -48,4 +48,8 @@ inline constexpr const char* kFactorySymbol = "provisioning_plugin_factory";
 inline constexpr const char* kManifestSymbol = "provisioning_plugin_manifest";
 inline constexpr const char* kManifestSection = ".provisioning_manifest";
 
+// Manifest capability of a provider or taskserv whose methods may be called from several
+// threads at once. Without it, the host calls the plugin from one thread at a time.
+inline constexpr const char* kConcurrentCapability = "concurrent";
+
 }  // namespace provisioning::sdk

@@ -60,7 +60,8 @@ struct ServerInfo {
 // - create_server() is not idempotent by itself: the host reserves the name in its
 //   state store first and calls it once per server.
 // - delete_server() of a server that is already gone succeeds.
-// - The host calls one provider object from one thread at a time.
+// - The host calls one provider object from one thread at a time, unless the manifest
+//   lists the capability kConcurrentCapability: then from several threads at once.
 class Provider : public Plugin {
  public:
   ~Provider() override;

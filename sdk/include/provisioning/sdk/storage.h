@@ -91,6 +91,19 @@ class ChangeStamps {
   virtual std::uint64_t change_stamp(std::string_view collection) = 0;
 };
 
+// An optional interface of a StorageBackend that keeps caches it can rebuild, such as
+// database pages. A long-running host calls release_memory() once it has been idle for
+// a while, so the process shrinks between bursts of work. Found with dynamic_cast, like
+// ChangeStamps, and additive in the same way.
+class MemoryRelease {
+ public:
+  virtual ~MemoryRelease();
+
+  // Frees what the backend can rebuild later; its data and behaviour do not change.
+  // Thread-safe, never throws.
+  virtual void release_memory() noexcept = 0;
+};
+
 // Throws ErrorCode::kInvalidArgument unless `collection` and `id` are valid names.
 void validate_record_key(std::string_view collection, std::string_view id);
 

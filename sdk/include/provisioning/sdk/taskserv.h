@@ -35,7 +35,8 @@ struct TaskservStatus {
 // - The host installs dependencies() first and removes dependents first.
 // - Methods throw Error on failure and leave no half-written file behind (the executor
 //   writes atomically).
-// - The host calls one taskserv object from one thread at a time.
+// - The host calls one taskserv object from one thread at a time, unless the manifest
+//   lists the capability kConcurrentCapability: then from several threads at once.
 class Taskserv : public Plugin {
  public:
   ~Taskserv() override;
