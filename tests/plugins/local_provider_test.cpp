@@ -4,6 +4,7 @@
 #include <provisioning/sdk/provider.h>
 
 #include <algorithm>
+#include <atomic>
 #include <regex>
 #include <set>
 #include <string>
@@ -204,6 +205,40 @@ TEST_F(LocalProviderTest, ConcurrentCreatesGetDistinctServers) {
   EXPECT_TRUE(std::all_of(listed.begin(), listed.end(), [](const sdk::ServerInfo& server) {
     return server.state == sdk::ServerState::kRunning;
   }));
+}
+
+// The first creates of a new workspace also set up the address claims directory; when
+// several threads do that at once, each claim must land in the directory that stays.
+TEST(LocalProviderStartTest, ConcurrentFirstCreatesKeepClaims) {
+  constexpr int kRounds = 20;
+  constexpr int kThreads = 8;
+  for (int round = 0; round < kRounds; ++round) {
+    TempDir workspace{test_directory_prefix()};
+    ProviderHandle handle = load_plugin<sdk::Provider>(sdk::PluginKind::kProvider, "local",
+                                                       make_context(workspace.path()));
+    sdk::Provider& provider = object_of(handle);
+    std::atomic<int> ready{0};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+      threads.emplace_back([&, t] {
+        ++ready;
+        while (ready.load() < kThreads) std::this_thread::yield();
+        try {
+          provider.create_server(spec("first-" + std::to_string(t)));
+        } catch (const sdk::Error&) {
+          ++failures;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+
+    ASSERT_EQ(failures.load(), 0) << "round " << round;
+    std::filesystem::path claims = workspace / ".provisioning/local-addresses";
+    std::size_t claimed = std::distance(std::filesystem::directory_iterator(claims),
+                                        std::filesystem::directory_iterator());
+    ASSERT_EQ(claimed, std::size_t{kThreads}) << "round " << round;
+  }
 }
 
 TEST_F(LocalProviderTest, ExecutorOfUnknownIdIsNotFound) {

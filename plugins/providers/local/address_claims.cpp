@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "server_files.h"
@@ -33,14 +34,20 @@ bool AddressClaims::initialized() const {
 }
 
 void AddressClaims::initialize(const std::vector<std::string>& existing) {
-  // Build the directory aside and rename it into place, so other processes see either
-  // no directory or a complete one.
+  // Build the directory aside and move it into place, so other processes and threads see
+  // either no directory or a complete one. RENAME_NOREPLACE matters: a plain rename()
+  // replaces an empty directory, which would drop claims made in it meanwhile.
   std::filesystem::path staging = directory_;
   staging += ".tmp-" + sdk::generate_uuid();
   std::filesystem::create_directories(staging);
   for (const auto& address : existing) create_exclusive(staging / address);
-  if (::rename(staging.c_str(), directory_.c_str()) != 0) {
-    std::error_code ignored;  // another process set it up first, which is as good
+  int moved =
+      ::renameat2(AT_FDCWD, staging.c_str(), AT_FDCWD, directory_.c_str(), RENAME_NOREPLACE);
+  if (moved != 0 && errno == EINVAL) {
+    moved = ::rename(staging.c_str(), directory_.c_str());  // file system without the flag
+  }
+  if (moved != 0) {
+    std::error_code ignored;  // another process or thread set it up first, which is as good
     std::filesystem::remove_all(staging, ignored);
   }
 }
