@@ -1,4 +1,5 @@
 #include <gmock/gmock.h>
+#include <sys/stat.h>
 
 #include "migration/workspace_lock.h"
 #include "migration_fixture.h"
@@ -48,6 +49,65 @@ TEST_F(MigrateCli, LegacyToSqliteAndBack) {
   // data/ still held the legacy records, so the copy went to a location of its own.
   EXPECT_THAT(read_text(workspace_ / "config.toml"), HasSubstr("path = \"data-"));
   EXPECT_THAT(read_text(workspace_ / "config.toml"), HasSubstr("# test workspace"));
+}
+
+// The device of `path`, or nullopt when stat() fails.
+std::optional<dev_t> device_of(const std::filesystem::path& path) {
+  struct stat info{};
+  if (::stat(path.c_str(), &info) != 0) return std::nullopt;
+  return info.st_dev;
+}
+
+// The legacy data directory on tmpfs (/dev/shm) and the workspace, with its quarantine
+// directory, on another file system, so that rename() between them fails with EXDEV.
+TEST_F(MigrateCli, QuarantineCrossesFileSystems) {
+  const std::filesystem::path shm = "/dev/shm";
+  auto shm_device = device_of(shm);
+  auto workspace_device = device_of(workspace_);
+  if (!shm_device || !workspace_device || *shm_device == *workspace_device) {
+    GTEST_SKIP() << "needs /dev/shm on a file system other than the workspace's ("
+                 << workspace_.string() << "), so that rename() fails with EXDEV; compare "
+                 << "`stat -f /dev/shm " << workspace_.string() << "`";
+  }
+  // TempDir joins the absolute prefix onto the temporary directory, which yields the prefix.
+  TempDir legacy_root((shm / "provisioning-quarantine").string());
+  std::filesystem::path legacy_data = legacy_root / "data";
+  write_legacy_tree(legacy_data, files_);
+  write_legacy_tree(legacy_data, {kBrokenFile});
+  write_text(workspace_ / "config.toml", "[storage]\nbackend = \"filesystem\"\n"
+                                         "[storage.filesystem]\npath = \"" +
+                                             legacy_data.string() + "\"\n");
+
+  json::object report =
+      run_json({"migrate", "--from", "filesystem", "--to", "sqlite", "--skip-invalid", "--yes"});
+  EXPECT_EQ(report["verified"], true);
+  expect_same_records(read_state(), expected_records(files_));
+  ASSERT_EQ(report["quarantined"].as_array().size(), 1u);
+  std::filesystem::path moved(
+      std::string(report["quarantined"].as_array()[0].as_object().at("quarantine_path").as_string()));
+  EXPECT_EQ(device_of(moved.parent_path()), workspace_device);
+  EXPECT_EQ(read_text(moved), kBrokenFile.text);
+  EXPECT_FALSE(std::filesystem::exists(legacy_data / "servers/srv-broken.json"));
+  EXPECT_FALSE(std::filesystem::exists(moved.string() + ".partial"));
+  EXPECT_TRUE(std::filesystem::exists(legacy_data / "servers" / (files_.front().id + ".json")));
+}
+
+// The staging copy is filled without the SQLite name index and reopened to build it:
+// a lookup by name on the switched-in database goes through that index (the plugin
+// names it with INDEXED BY, which fails when the index is missing).
+TEST_F(MigrateCli, SqliteNameLookupAfterMigration) {
+  run_json({"migrate", "--from", "filesystem", "--to", "sqlite", "--yes"});
+  ASSERT_EQ(configured_backend(), "sqlite");
+  auto host = open_host();
+  auto storage = host->storage_backend("sqlite");
+  std::vector<json::object> found = storage.call(
+      "find", [](sdk::StorageBackend& s) { return s.find("servers", "name", "web-1"); });
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].at("id"), "srv-1001");
+  std::vector<json::object> unicode = storage.call(
+      "find", [](sdk::StorageBackend& s) { return s.find("servers", "name", "ünïcode-名前-7"); });
+  ASSERT_EQ(unicode.size(), 1u);
+  EXPECT_EQ(unicode[0].at("id"), "srv-1007");
 }
 
 TEST_F(MigrateCli, BrokenFileStopsMigration) {

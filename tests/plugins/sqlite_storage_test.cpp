@@ -4,7 +4,11 @@
 #include <provisioning/sdk/storage.h>
 #include <sqlite3.h>
 
+#include <atomic>
+#include <functional>
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "plugin_test_support.h"
 #include "support/temp_dir.h"
@@ -23,6 +27,9 @@ class RawConnection {
     if (sqlite3_open(file.c_str(), &db_) != SQLITE_OK) {
       throw std::runtime_error("cannot open " + file.string());
     }
+    // A new connection may find the write-ahead log busy for a moment while the backend
+    // commits; it waits like the backend's own connection does.
+    sqlite3_busy_timeout(db_, 10000);
   }
   ~RawConnection() { sqlite3_close(db_); }
 
@@ -137,6 +144,124 @@ TEST_F(SqliteStorageTest, CorruptRowNamesRecord) {
 
   EXPECT_SDK_ERROR(object_of(handle).get("servers", "broken"), sdk::ErrorCode::kInvalidArgument,
                    "servers/broken", default_file().string(), "is not valid JSON");
+}
+
+// Calls write(i, id) for i below `writes` on each of `threads` threads at once, with id
+// "t<thread>-<i>", and returns when every thread is done.
+void write_concurrently(int threads, int writes,
+                        const std::function<void(int, const std::string&)>& write) {
+  std::vector<std::thread> running;
+  for (int thread = 0; thread < threads; ++thread) {
+    running.emplace_back([&, thread] {
+      for (int i = 0; i < writes; ++i) {
+        write(i, "t" + std::to_string(thread) + "-" + std::to_string(i));
+      }
+    });
+  }
+  for (auto& each : running) each.join();
+}
+
+// Writes from several threads at once are all kept, and each put() and transaction()
+// returns only once its write is committed: another connection sees it at once.
+TEST_F(SqliteStorageTest, ConcurrentWritesCommittedOnReturn) {
+  StorageHandle handle = load();
+  sdk::StorageBackend& storage = object_of(handle);
+  constexpr int kThreads = 8;
+  constexpr int kWrites = 40;
+  std::atomic<int> unseen{0};
+  write_concurrently(kThreads, kWrites, [&](int i, const std::string& id) {
+    if (i % 4 == 0) {
+      storage.transaction([&](sdk::StorageView& view) {
+        view.put("servers", id, json::object{{"name", id}});
+        view.put("tasks", id, json::object{{"server", id}});
+      });
+    } else {
+      storage.put("servers", id, json::object{{"name", id}});
+    }
+    RawConnection other(default_file());
+    std::string query = "SELECT id FROM records WHERE collection = 'servers' AND id = '" + id + "'";
+    if (other.query_text(query) != id) ++unseen;
+  });
+
+  EXPECT_EQ(unseen.load(), 0);
+  RawConnection other(default_file());
+  EXPECT_EQ(other.query_text("SELECT COUNT(*) FROM records WHERE collection = 'servers'"),
+            std::to_string(kThreads * kWrites));
+  EXPECT_EQ(other.query_text("SELECT COUNT(*) FROM records WHERE collection = 'tasks'"),
+            std::to_string(kThreads * kWrites / 4));
+}
+
+// A transaction body that throws writes nothing, while the writes of other threads
+// running at the same time are kept.
+TEST_F(SqliteStorageTest, FailedConcurrentTransactionWritesNothing) {
+  StorageHandle handle = load();
+  sdk::StorageBackend& storage = object_of(handle);
+  constexpr int kThreads = 6;
+  constexpr int kWrites = 30;
+  std::atomic<int> failures{0};
+  write_concurrently(kThreads, kWrites, [&](int i, const std::string& id) {
+    try {
+      storage.transaction([&](sdk::StorageView& view) {
+        view.put("servers", id, json::object{{"name", id}});
+        if (i % 3 == 0) throw sdk::Error::conflict("refused " + id);
+      });
+    } catch (const sdk::Error& error) {
+      if (std::string(error.what()) == "refused " + id) ++failures;
+    }
+  });
+
+  EXPECT_EQ(failures.load(), kThreads * kWrites / 3);
+  RawConnection other(default_file());
+  EXPECT_EQ(other.query_text("SELECT COUNT(*) FROM records"),
+            std::to_string(kThreads * kWrites * 2 / 3));
+  EXPECT_EQ(other.query_text("SELECT COUNT(*) FROM records WHERE id LIKE 't%-0'"), "0");
+  EXPECT_EQ(other.query_text("SELECT COUNT(*) FROM records WHERE id LIKE 't%-1'"),
+            std::to_string(kThreads));
+}
+
+// With defer_name_index the name index is not created, and name lookups still work by
+// scanning. Opening the file again without the setting builds the index over all rows.
+TEST_F(SqliteStorageTest, DeferredNameIndexIsBuiltOnReopen) {
+  const std::string kIndexQuery =
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'records_by_name'";
+  {
+    StorageHandle filling = load(json::object{{"defer_name_index", true}});
+    sdk::StorageBackend& storage = object_of(filling);
+    storage.transaction([](sdk::StorageView& view) {
+      for (int i = 0; i < 50; ++i) {
+        std::string id = "s" + std::to_string(i);
+        view.put("servers", id, json::object{{"name", "web-" + std::to_string(i % 10)}});
+      }
+    });
+    EXPECT_EQ(RawConnection(default_file()).query_text(kIndexQuery), "0");
+    EXPECT_EQ(storage.find("servers", "name", "web-3").size(), 5u);
+  }
+
+  StorageHandle handle = load();
+  EXPECT_EQ(RawConnection(default_file()).query_text(kIndexQuery), "1");
+  std::vector<json::object> found = object_of(handle).find("servers", "name", "web-3");
+  ASSERT_EQ(found.size(), 5u);
+  EXPECT_EQ(found[0].at("name"), "web-3");
+  EXPECT_TRUE(object_of(handle).find("servers", "name", "web-99").empty());
+  object_of(handle).put("servers", "late", json::object{{"name", "web-3"}});
+  EXPECT_EQ(object_of(handle).find("servers", "name", "web-3").size(), 6u);
+}
+
+TEST_F(SqliteStorageTest, DeferNameIndexFalseKeepsIndex) {
+  StorageHandle handle = load(json::object{{"defer_name_index", false}});
+  object_of(handle).put("servers", "a", json::object{{"name", "web"}});
+  EXPECT_EQ(RawConnection(default_file())
+                .query_text("SELECT name FROM sqlite_master WHERE name = 'records_by_name'"),
+            "records_by_name");
+  EXPECT_EQ(object_of(handle).find("servers", "name", "web").size(), 1u);
+}
+
+TEST_F(SqliteStorageTest, InvalidDeferNameIndexIsRejected) {
+  EXPECT_SDK_ERROR(load(json::object{{"defer_name_index", "yes"}}),
+                   sdk::ErrorCode::kInvalidArgument, "storage.sqlite.defer_name_index", "\"yes\"",
+                   "true or false");
+  EXPECT_SDK_ERROR(load(json::object{{"defer_name_index", 1}}), sdk::ErrorCode::kInvalidArgument,
+                   "storage.sqlite.defer_name_index = 1", "true or false");
 }
 
 }  // namespace

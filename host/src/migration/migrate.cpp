@@ -87,20 +87,6 @@ void back_up(Host& host, const MigrateOptions& options, const std::string& id,
   report.backup_seconds = seconds_since(start);
 }
 
-void fill_collections(const TransferResult& result, MigrationReport& report) {
-  for (const auto& [name, digest] : result.source_digests) {
-    CollectionReport collection;
-    collection.name = name;
-    collection.source_records = digest.count();
-    auto target = result.target_digests.find(name);
-    if (target != result.target_digests.end()) collection.target_records = target->second.count();
-    auto normalized = result.normalized.find(name);
-    if (normalized != result.normalized.end()) collection.normalized_records = normalized->second;
-    collection.digest = digest.hex();
-    report.collections.push_back(collection);
-  }
-}
-
 void run_transfer(Host& host, const MigrateOptions& options, const std::string& id,
                   MigrationReport& report) {
   TransferRequest request;
@@ -118,20 +104,7 @@ void run_transfer(Host& host, const MigrateOptions& options, const std::string& 
     first_read = false;
     return open_source(host, options.from, options.skip_invalid, invalid);
   };
-  TransferResult result;
-  try {
-    transfer(host, request, result);
-  } catch (...) {
-    report.mismatches = result.mismatches;
-    fill_collections(result, report);
-    throw;
-  }
-  fill_collections(result, report);
-  report.copy_seconds = result.copy_seconds;
-  report.verify_seconds = result.verify_seconds;
-  report.verified = result.verified;
-  report.switched = result.switched;
-  if (!result.target_location.empty()) report.target_location = result.target_location;
+  transfer_into_report(host, request, report);
 }
 
 void run_migration(Host& host, const MigrateOptions& options, MigrationReport& report) {

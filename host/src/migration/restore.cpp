@@ -27,15 +27,6 @@ void put_back_invalid_files(Host& host, const BackupManifest& manifest) {
   }
 }
 
-void fill_collections(const TransferResult& result, MigrationReport& report) {
-  for (const auto& [name, digest] : result.source_digests) {
-    CollectionReport collection{name, digest.count(), 0, 0, digest.hex()};
-    auto target = result.target_digests.find(name);
-    if (target != result.target_digests.end()) collection.target_records = target->second.count();
-    report.collections.push_back(collection);
-  }
-}
-
 void run_restore(Host& host, const BackupManifest& manifest, const ProgressCallback& progress,
                  MigrationReport& report) {
   const std::filesystem::path state_dir = host.workspace().state_dir();
@@ -47,20 +38,7 @@ void run_restore(Host& host, const BackupManifest& manifest, const ProgressCallb
   request.progress = progress;
   request.open_source = [&]() { return backup_source(state_dir, manifest); };
   report.id = request.id;
-  TransferResult result;
-  try {
-    transfer(host, request, result);
-  } catch (...) {
-    report.mismatches = result.mismatches;
-    fill_collections(result, report);
-    throw;
-  }
-  fill_collections(result, report);
-  report.copy_seconds = result.copy_seconds;
-  report.verify_seconds = result.verify_seconds;
-  report.verified = result.verified;
-  report.switched = result.switched;
-  report.target_location = result.target_location;
+  transfer_into_report(host, request, report);
   put_back_invalid_files(host, manifest);
 }
 

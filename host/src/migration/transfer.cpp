@@ -126,18 +126,65 @@ void verify_staging(const TransferRequest& request, TransferResult& result,
   result.verified = true;
 }
 
-void copy_and_verify(Host& host, const TransferRequest& request, const TargetPlan& plan,
+// Settings that open the staging copy. A SQLite copy is filled without its name index,
+// so inserts skip its upkeep. The plugin builds the index in one pass when the copy is
+// opened again without the setting.
+json::object staging_settings(const TargetPlan& plan, bool filling) {
+  json::object settings{{plan.setting, plan.staging_value}};
+  if (filling && plan.backend == "sqlite") settings["defer_name_index"] = true;
+  return settings;
+}
+
+void copy_to_staging(Host& host, const TransferRequest& request, const TargetPlan& plan,
                      TransferResult& result) {
-  auto staging =
-      host.open_storage_backend(request.target_backend, {{plan.setting, plan.staging_value}});
-  auto start = Clock::now();
+  auto staging = host.open_storage_backend(request.target_backend, staging_settings(plan, true));
   auto source = request.open_source();
   Copier(request, result, &staging).run(*source);
+}  // closes the instance that filled the copy
+
+void copy_and_verify(Host& host, const TransferRequest& request, const TargetPlan& plan,
+                     TransferResult& result) {
+  auto start = Clock::now();
+  copy_to_staging(host, request, plan, result);
+  // Opened without the filling settings, so the copy is complete (for SQLite, indexed)
+  // before it is verified and switched in.
+  auto staging = host.open_storage_backend(request.target_backend, staging_settings(plan, false));
   result.copy_seconds = seconds_since(start);
   if (request.verify) verify_staging(request, result, staging);
 }  // closes the staging instance, so its files can move
 
+void fill_collections(const TransferResult& result, MigrationReport& report) {
+  for (const auto& [name, digest] : result.source_digests) {
+    CollectionReport collection;
+    collection.name = name;
+    collection.source_records = digest.count();
+    auto target = result.target_digests.find(name);
+    if (target != result.target_digests.end()) collection.target_records = target->second.count();
+    auto normalized = result.normalized.find(name);
+    if (normalized != result.normalized.end()) collection.normalized_records = normalized->second;
+    collection.digest = digest.hex();
+    report.collections.push_back(collection);
+  }
+}
+
 }  // namespace
+
+void transfer_into_report(Host& host, const TransferRequest& request, MigrationReport& report) {
+  TransferResult result;
+  try {
+    transfer(host, request, result);
+  } catch (...) {
+    report.mismatches = result.mismatches;
+    fill_collections(result, report);
+    throw;
+  }
+  fill_collections(result, report);
+  report.copy_seconds = result.copy_seconds;
+  report.verify_seconds = result.verify_seconds;
+  report.verified = result.verified;
+  report.switched = result.switched;
+  if (!result.target_location.empty()) report.target_location = result.target_location;
+}
 
 std::string describe_mismatches(const std::vector<RecordMismatch>& mismatches) {
   std::string text;

@@ -45,6 +45,12 @@ struct TransferResult {
 // the staging copy is gone.
 void transfer(Host& host, const TransferRequest& request, TransferResult& result);
 
+// Runs transfer() and copies its outcome into `report`: per-collection counts and
+// digests, phase times, the verified and switched flags and the new target location.
+// When transfer() throws, the report still gets the collections read so far and the
+// mismatches, and the exception propagates.
+void transfer_into_report(Host& host, const TransferRequest& request, MigrationReport& report);
+
 // Formats mismatches for an error message, one "collection/id: problem" per line.
 std::string describe_mismatches(const std::vector<RecordMismatch>& mismatches);
 

@@ -22,6 +22,7 @@ namespace json = sdk::json;
 constexpr int kSchemaVersion = 1;
 constexpr std::int64_t kDefaultBusyTimeoutMs = 10000;
 constexpr std::chrono::milliseconds kOpenRetryPause{10};
+constexpr std::chrono::milliseconds kReleaseMemoryWait{50};
 
 constexpr const char* kCreateSchema =
     "CREATE TABLE IF NOT EXISTS records ("
@@ -78,6 +79,17 @@ std::string synchronous_level(const json::object& settings) {
       ": use \"off\", \"normal\", \"full\" or \"extra\"");
 }
 
+// Returns the "defer_name_index" setting (default false). A migration sets it on the
+// staging copy it fills: records_by_name is then not created on open, so inserts skip
+// its upkeep, and the next open without the setting builds it over all rows at once.
+bool defers_name_index(const json::object& settings) {
+  const json::value* value = settings.if_contains("defer_name_index");
+  if (value == nullptr) return false;
+  if (value->is_bool()) return value->get_bool();
+  throw sdk::Error::invalid_argument("invalid setting storage.sqlite.defer_name_index = " +
+                                     json::serialize(*value) + ": set it to true or false");
+}
+
 std::string record_name(std::string_view collection, std::string_view id) {
   return std::string(collection) + "/" + std::string(id);
 }
@@ -120,12 +132,15 @@ bool is_plain_field(std::string_view field) {
 // Change stamps: a collection's stamp is the number of writes to it through this object
 // plus the number of times PRAGMA data_version showed a commit by another connection,
 // which covers other processes and other objects on the same file.
-class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps {
+class SqliteStorage final : public sdk::StorageBackend,
+                            public sdk::ChangeStamps,
+                            public sdk::MemoryRelease {
  public:
   explicit SqliteStorage(const sdk::PluginContext& context)
       : path_(database_path(context)),
         busy_timeout_(busy_timeout_ms(context.settings)),
         synchronous_(synchronous_level(context.settings)),
+        defer_name_index_(defers_name_index(context.settings)),
         log_(context.log) {
     open_database();
     log_->info("opened SQLite database '{}' (schema version {})", path_.string(), kSchemaVersion);
@@ -201,7 +216,7 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
     return guarded("searching collection '" + std::string(collection) + "'", [&] {
       SQLite::Statement query(
           *database_,
-          field == "name"
+          field == "name" && !defer_name_index_
               ? "SELECT id, data FROM records INDEXED BY records_by_name WHERE collection = ?1"
                 " AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END) = ?3"
                 " AND json_type(data, '$.name') = 'text' AND ?2 = 'name'"
@@ -265,6 +280,13 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
   }
 
   std::string location() const override { return path_.string(); }
+
+  // Gives back the page cache (up to cache_size), which fills as pages are read. Skips
+  // it when another thread holds the connection, since the host calls this again later.
+  void release_memory() noexcept override {
+    std::unique_lock lock(mutex_, std::defer_lock);
+    if (lock.try_lock_for(kReleaseMemoryWait)) sqlite3_db_release_memory(database_->getHandle());
+  }
 
   std::uint64_t change_stamp(std::string_view collection) override {
     validate_collection(collection);
@@ -336,7 +358,8 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
       database_->exec(kCreateSchema);
       database_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     }
-    database_->exec(kCreateNameIndex);  // also for files made before the index existed
+    // Also for files made before the index existed, or filled with defer_name_index.
+    if (!defer_name_index_) database_->exec(kCreateNameIndex);
     transaction.commit();
   }
 
@@ -435,6 +458,7 @@ class SqliteStorage final : public sdk::StorageBackend, public sdk::ChangeStamps
   std::filesystem::path path_;
   std::chrono::milliseconds busy_timeout_;
   std::string synchronous_;
+  bool defer_name_index_;
   std::shared_ptr<spdlog::logger> log_;
   std::recursive_timed_mutex mutex_;
   std::unique_ptr<SQLite::Database> database_;
