@@ -2,9 +2,13 @@
 // plugins whose manifest lists the `concurrent` capability, one at a time otherwise.
 
 #include <gtest/gtest.h>
+#include <sys/resource.h>
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "orchestrator_test_support.h"
@@ -59,6 +63,42 @@ TEST(PluginConcurrencyTest, PlainTaskservCallsNeverOverlap) {
   auto host = workspace.open_host({{"storage.backend", "sqlite"}});
   // Each call waits a moment for the other, which the host keeps out until it returns.
   EXPECT_EQ(overlap_of(host->taskserv("containerd"), 200ms), 1);
+}
+
+// Returns the nice value of each thread of this process, from /proc/self/task/*/stat.
+std::vector<int> thread_nice_values() {
+  std::vector<int> values;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream stat(task.path() / "stat");
+    std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+    // Fields after the command name, which ends with ")": state is field 3, nice 19.
+    std::istringstream fields(text.substr(text.rfind(')') + 2));
+    std::string field;
+    for (int number = 3; number <= 19 && fields >> field; ++number) {
+      if (number == 19) values.push_back(std::stoi(field));
+    }
+  }
+  return values;
+}
+
+class WorkerPriorityTest : public OrchestratorTest {};
+
+// Worker threads run at a nice value 5 above the process's, so that the HTTP threads
+// get the CPU first on a busy machine.
+TEST_F(WorkerPriorityTest, WorkersRunAtLowerPriority) {
+  int process_nice = ::getpriority(PRIO_PROCESS, 0);
+  start({{"orchestrator.max_parallel_tasks", "3"}});
+  // Each worker lowers its own priority when it starts, so wait until all have run.
+  auto lowered = [&] {
+    std::vector<int> values = thread_nice_values();
+    return std::count(values.begin(), values.end(), process_nice + 5);
+  };
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (lowered() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(lowered(), 3);
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, 0), process_nice) << "the main thread was changed";
 }
 
 }  // namespace
