@@ -1,6 +1,7 @@
 #include "record_store.h"
 
 #include <algorithm>
+#include <optional>
 
 #include "surrealql.h"
 
@@ -38,21 +39,27 @@ std::optional<json::object> RecordStore::get(std::string_view collection,
   return parse_record(results.at(0), collection, id);
 }
 
+// Pages through a collection by record id range: ids are [collection, key] arrays, so
+// a page is a range scan that starts at the last key read, where a WHERE clause with
+// ORDER BY would scan and sort the whole collection for every page. The range starts
+// at that key inclusive, so each later page reads one more row and skips it.
 void RecordStore::for_each(std::string_view collection, const sdk::RecordVisitor& visit) const {
-  std::string after;
-  bool first_page = true;
+  const std::string name = string_literal(collection);
+  std::string start = "NONE";
+  std::optional<std::string> after;
   while (true) {
-    std::string sql = "SELECT key, json FROM records WHERE " + collection_condition(collection);
-    if (!first_page) sql += " AND key > " + string_literal(after);
-    sql += " ORDER BY key LIMIT " + std::to_string(kPageSize) + ";";
+    std::size_t limit = kPageSize + (after ? 1 : 0);
+    std::string sql = "SELECT key, json FROM records:[" + name + ", " + start + "]..[" + name +
+                      ", ..] LIMIT " + std::to_string(limit) + ";";
     auto results = client_.execute(sql, "reading collection '" + std::string(collection) + "'");
     std::vector<StoredRecord> page = read_rows(results.at(0), collection);
-    for (const auto& row : page) {
-      if (!visit(row.id, row.record)) return;
+    std::size_t first = after && !page.empty() && page.front().id == *after ? 1 : 0;
+    for (std::size_t i = first; i < page.size(); ++i) {
+      if (!visit(page[i].id, page[i].record)) return;
     }
-    if (page.size() < static_cast<std::size_t>(kPageSize)) return;
+    if (page.size() < limit) return;
     after = page.back().id;
-    first_page = false;
+    start = string_literal(*after);
   }
 }
 
