@@ -53,7 +53,7 @@ TEST_F(MigrateCli, LegacyToSqliteAndBack) {
 
 // The device of `path`, or nullopt when stat() fails.
 std::optional<dev_t> device_of(const std::filesystem::path& path) {
-  struct stat info{};
+  struct stat info {};
   if (::stat(path.c_str(), &info) != 0) return std::nullopt;
   return info.st_dev;
 }
@@ -74,17 +74,18 @@ TEST_F(MigrateCli, QuarantineCrossesFileSystems) {
   std::filesystem::path legacy_data = legacy_root / "data";
   write_legacy_tree(legacy_data, files_);
   write_legacy_tree(legacy_data, {kBrokenFile});
-  write_text(workspace_ / "config.toml", "[storage]\nbackend = \"filesystem\"\n"
-                                         "[storage.filesystem]\npath = \"" +
-                                             legacy_data.string() + "\"\n");
+  write_text(workspace_ / "config.toml",
+             "[storage]\nbackend = \"filesystem\"\n"
+             "[storage.filesystem]\npath = \"" +
+                 legacy_data.string() + "\"\n");
 
   json::object report =
       run_json({"migrate", "--from", "filesystem", "--to", "sqlite", "--skip-invalid", "--yes"});
   EXPECT_EQ(report["verified"], true);
   expect_same_records(read_state(), expected_records(files_));
   ASSERT_EQ(report["quarantined"].as_array().size(), 1u);
-  std::filesystem::path moved(
-      std::string(report["quarantined"].as_array()[0].as_object().at("quarantine_path").as_string()));
+  std::filesystem::path moved(std::string(
+      report["quarantined"].as_array()[0].as_object().at("quarantine_path").as_string()));
   EXPECT_EQ(device_of(moved.parent_path()), workspace_device);
   EXPECT_EQ(read_text(moved), kBrokenFile.text);
   EXPECT_FALSE(std::filesystem::exists(legacy_data / "servers/srv-broken.json"));
@@ -92,9 +93,9 @@ TEST_F(MigrateCli, QuarantineCrossesFileSystems) {
   EXPECT_TRUE(std::filesystem::exists(legacy_data / "servers" / (files_.front().id + ".json")));
 }
 
-// The staging copy is filled without the SQLite name index and reopened to build it:
-// a lookup by name on the switched-in database goes through that index (the plugin
-// names it with INDEXED BY, which fails when the index is missing).
+// The staging copy is filled without the SQLite name index and reopened to build it.
+// A lookup by name on the switched-in database goes through that index. The plugin
+// names it with INDEXED BY, which fails when the index is missing.
 TEST_F(MigrateCli, SqliteNameLookupAfterMigration) {
   run_json({"migrate", "--from", "filesystem", "--to", "sqlite", "--yes"});
   ASSERT_EQ(configured_backend(), "sqlite");

@@ -73,8 +73,8 @@ std::vector<std::string> migrate_args(const std::string& from, const std::string
 
 TEST_F(MigrateSurreal, KilledMigrationStagingIsRemoved) {
   auto before = databases();
-  auto killed = run(migrate_args("filesystem", "surrealdb"),
-                    {{"PROVISIONING_TEST_KILL_AT", "copy:5"}});
+  auto killed =
+      run(migrate_args("filesystem", "surrealdb"), {{"PROVISIONING_TEST_KILL_AT", "copy:5"}});
   ASSERT_EQ(killed.exit_code, 128 + SIGKILL) << killed.err;
   // The killed run created the staging database, and opening the target created the
   // configured one.

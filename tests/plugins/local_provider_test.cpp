@@ -207,7 +207,7 @@ TEST_F(LocalProviderTest, ConcurrentCreatesGetDistinctServers) {
   }));
 }
 
-// The first creates of a new workspace also set up the address claims directory; when
+// The first creates of a new workspace also set up the address claims directory. When
 // several threads do that at once, each claim must land in the directory that stays.
 TEST(LocalProviderStartTest, ConcurrentFirstCreatesKeepClaims) {
   constexpr int kRounds = 20;

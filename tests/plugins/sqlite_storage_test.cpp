@@ -162,7 +162,7 @@ void write_concurrently(int threads, int writes,
 }
 
 // Writes from several threads at once are all kept, and each put() and transaction()
-// returns only once its write is committed: another connection sees it at once.
+// returns only once its write is committed, so another connection reads it at once.
 TEST_F(SqliteStorageTest, ConcurrentWritesCommittedOnReturn) {
   StorageHandle handle = load();
   sdk::StorageBackend& storage = object_of(handle);

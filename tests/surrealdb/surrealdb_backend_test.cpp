@@ -314,11 +314,12 @@ TEST_F(SurrealBackend, LocationHasNoPassword) {
 
 TEST_F(SurrealBackend, DatabaseUserReadsAndWrites) {
   raw_sql("DEFINE USER app_db ON DATABASE PASSWORD 'db-user-secret' ROLES EDITOR;");
-  auto storage = open({{"username", "app_db"},
-                       {"password", "db-user-secret"},
-                       {"auth_level", "database"}});
+  auto storage =
+      open({{"username", "app_db"}, {"password", "db-user-secret"}, {"auth_level", "database"}});
   storage->put("servers", "web-1", {{"name", "web-1"}, {"cores", 4}});
-  storage->transaction([](sdk::StorageView& view) { view.put("servers", "web-2", {{"cores", 2}}); });
+  storage->transaction([](sdk::StorageView& view) {
+    view.put("servers", "web-2", {{"cores", 2}});
+  });
 
   auto first = storage->get("servers", "web-1");
   ASSERT_TRUE(first.has_value());
@@ -330,9 +331,8 @@ TEST_F(SurrealBackend, DatabaseUserReadsAndWrites) {
 
 TEST_F(SurrealBackend, NamespaceUserReadsAndWrites) {
   raw_sql("DEFINE USER app_ns ON NAMESPACE PASSWORD 'ns-user-secret' ROLES EDITOR;");
-  auto storage = open({{"username", "app_ns"},
-                       {"password", "ns-user-secret"},
-                       {"auth_level", "namespace"}});
+  auto storage =
+      open({{"username", "app_ns"}, {"password", "ns-user-secret"}, {"auth_level", "namespace"}});
   storage->put("clusters", "prod", {{"nodes", 3}});
 
   auto stored = storage->get("clusters", "prod");
@@ -371,9 +371,8 @@ TEST_F(SurrealBackend, UserAtWrongLevelIsRejected) {
 
 TEST_F(SurrealBackend, DatabaseUserStaysInItsDatabase) {
   raw_sql("DEFINE USER own_db ON DATABASE PASSWORD 'own-secret' ROLES EDITOR;");
-  json::object user = {{"username", "own_db"},
-                       {"password", "own-secret"},
-                       {"auth_level", "database"}};
+  json::object user = {
+      {"username", "own_db"}, {"password", "own-secret"}, {"auth_level", "database"}};
   auto storage = open(user);
   storage->put("servers", "inside", {{"name", "inside"}});
 

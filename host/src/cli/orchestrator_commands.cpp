@@ -82,8 +82,8 @@ int run_foreground(host::Host& host, const StartArguments& arguments) {
   }
   host::LoggingOptions logging = host::logging_options(
       host.config(), host.environment(), orchestrator_log(host).parent_path(), "orchestrator.log");
-  // A detached orchestrator's standard error is the log file itself, which already gets
-  // every line; copying them to standard error too would write each line twice.
+  // A detached orchestrator's standard error is the log file itself. Logging to standard
+  // error there too would write each line into the file twice.
   logging.console_level = stderr_is(logging.file) ? "off" : "info";
   host::setup_logging(logging);
 

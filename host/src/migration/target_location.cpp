@@ -123,7 +123,9 @@ void require_staging_rights(const SurrealAccess& access, const std::string& stag
   throw sdk::Error::invalid_argument(
       "cannot migrate into surrealdb as database-level user '" + access.username +
       "' (storage.surrealdb.auth_level = \"database\"): the migration writes into a new "
-      "staging database '" + staging + "', which only a namespace or root user can create; "
+      "staging database '" +
+      staging +
+      "', which only a namespace or root user can create; "
       "set storage.surrealdb.username and auth_level to a namespace user with the OWNER or "
       "EDITOR role for the migration");
 }
@@ -162,8 +164,8 @@ void run_namespace_sql(const SurrealAccess& access, const std::string& sql) {
   json::value results = json::parse(response->body);
   for (const auto& result : results.as_array()) {
     if (result.at("status") != "OK") {
-      throw sdk::Error::unavailable(where + " failed the statement: " +
-                                    json::serialize(result.at("result")));
+      throw sdk::Error::unavailable(
+          where + " failed the statement: " + json::serialize(result.at("result")));
     }
   }
 }
@@ -200,8 +202,8 @@ void forget_staging_database(const std::filesystem::path& state_dir, const std::
 bool remove_staging_database(const SurrealAccess& access, const std::filesystem::path& state_dir,
                              const StagingDatabase& database) noexcept {
   try {
-    run_namespace_sql(access, "REMOVE DATABASE IF EXISTS " +
-                                  quoted_identifier(database.database) + ";");
+    run_namespace_sql(access,
+                      "REMOVE DATABASE IF EXISTS " + quoted_identifier(database.database) + ";");
     forget_staging_database(state_dir, database.database);
     component_logger("host")->info("removed SurrealDB staging database '{}' (namespace {})",
                                    database.database, database.namespace_name);
@@ -352,8 +354,8 @@ std::string switch_in(Host& host, const TargetPlan& plan, TargetState state, boo
 
 void discard_staging(const TargetPlan& plan) noexcept {
   std::error_code missing;
-  if (!plan.file_based && std::filesystem::exists(ledger_entry(plan.state_dir, plan.staging_value),
-                                                  missing)) {
+  if (!plan.file_based &&
+      std::filesystem::exists(ledger_entry(plan.state_dir, plan.staging_value), missing)) {
     remove_staging_database(plan.surreal, plan.state_dir,
                             {plan.surreal.url, plan.surreal.namespace_name, plan.staging_value});
   }

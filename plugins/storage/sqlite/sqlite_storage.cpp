@@ -282,7 +282,7 @@ class SqliteStorage final : public sdk::StorageBackend,
   std::string location() const override { return path_.string(); }
 
   // Gives back the page cache (up to cache_size), which fills as pages are read. Skips
-  // it when another thread holds the connection, since the host calls this again later.
+  // it while another thread has the connection locked, since the host calls it again.
   void release_memory() noexcept override {
     std::unique_lock lock(mutex_, std::defer_lock);
     if (lock.try_lock_for(kReleaseMemoryWait)) sqlite3_db_release_memory(database_->getHandle());

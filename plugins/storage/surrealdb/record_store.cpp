@@ -39,10 +39,10 @@ std::optional<json::object> RecordStore::get(std::string_view collection,
   return parse_record(results.at(0), collection, id);
 }
 
-// Pages through a collection by record id range: ids are [collection, key] arrays, so
-// a page is a range scan that starts at the last key read, where a WHERE clause with
-// ORDER BY would scan and sort the whole collection for every page. The range starts
-// at that key inclusive, so each later page reads one more row and skips it.
+// Pages through a collection by record id range. Ids are [collection, key] arrays, so a
+// page is a range scan from the last key read. A WHERE clause with ORDER BY would scan
+// and sort the whole collection for every page. The range includes its start key, so
+// each later page reads one more row and skips it.
 void RecordStore::for_each(std::string_view collection, const sdk::RecordVisitor& visit) const {
   const std::string name = string_literal(collection);
   std::string start = "NONE";

@@ -118,10 +118,10 @@ std::string SurrealClient::post(const std::string& sql, const std::string& actio
     case 401:
     case 403:
       throw sdk::Error::invalid_argument(
-          action + " failed: SurrealDB at " + settings_.url +
-          " rejected the credentials of " + auth_level_name(settings_.auth_level) +
-          "-level user '" + settings_.username + "'" + auth_scope() + " (HTTP " +
-          std::to_string(response->status) + ": " + server_error_text(response->body) +
+          action + " failed: SurrealDB at " + settings_.url + " rejected the credentials of " +
+          auth_level_name(settings_.auth_level) + "-level user '" + settings_.username + "'" +
+          auth_scope() + " (HTTP " + std::to_string(response->status) + ": " +
+          server_error_text(response->body) +
           "); check storage.surrealdb.username, storage.surrealdb.auth_level and the password "
           "in storage.surrealdb.password or PROVISIONING_STORAGE_SURREALDB_PASSWORD");
     case 404:
