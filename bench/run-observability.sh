@@ -36,44 +36,15 @@ workspaces=()
 scraper_pid=""
 
 log() { echo "run-observability.sh: $*" >&2; }
-
-cache_value() {
-  sed -n "s/^$1:[A-Z]*=//p" "$build_dir/CMakeCache.txt"
-}
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 build() {
   if ! command -v wrk >/dev/null || ! command -v curl >/dev/null; then
     log "wrk or curl is missing; installing them with the build dependencies"
     scripts/install-deps.sh wrk curl
   fi
-  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-  elif [ "$(cache_value PROVISIONING_BUILD_BENCH)" = "OFF" ]; then
-    cmake -S . -B "$build_dir" -DPROVISIONING_BUILD_BENCH=ON >&2
-  fi
-  local build_type
-  build_type=$(cache_value CMAKE_BUILD_TYPE)
-  if [ "$build_type" != "RelWithDebInfo" ] && [ "$build_type" != "Release" ]; then
-    log "warning: $build_dir is a '$build_type' build; figures from it are not comparable"
-  fi
-  log "building the orchestrator_benchmarks target in $build_dir"
-  cmake --build "$build_dir" -j "$(nproc)" --target orchestrator_benchmarks \
-    >"$tmp/build.log" 2>&1 || {
-    tail -n 40 "$tmp/build.log" >&2
-    log "the build failed; the last 40 lines of its log are above"
-    exit 1
-  }
-}
-
-# Keeps the commands away from the user's files and settings.
-isolate_environment() {
-  export HOME="$tmp/home"
-  export XDG_DATA_HOME="$HOME/.local/share" XDG_CONFIG_HOME="$HOME/.config"
-  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-  local name
-  for name in $(compgen -e); do
-    case "$name" in PROVISIONING_*) unset "$name" ;; esac
-  done
+  build_bench_target orchestrator_benchmarks
 }
 
 provisioning() { "$bin/provisioning" "$@"; }

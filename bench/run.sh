@@ -23,43 +23,15 @@ discovery_count=200
 discovery_rounds=20
 
 log() { echo "run.sh: $*" >&2; }
-
-cache_value() {
-  sed -n "s/^$1:[A-Z]*=//p" "$build_dir/CMakeCache.txt"
-}
+# shellcheck source=bench/common.sh
+. bench/common.sh
 
 build() {
   if ! command -v sqlite3 >/dev/null; then
     log "the sqlite3 command-line tool is missing; installing the build dependencies"
     scripts/install-deps.sh
   fi
-  if [ ! -f "$build_dir/CMakeCache.txt" ]; then
-    cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2
-  elif [ "$(cache_value PROVISIONING_BUILD_BENCH)" = "OFF" ]; then
-    cmake -S . -B "$build_dir" -DPROVISIONING_BUILD_BENCH=ON >&2
-  fi
-  local build_type
-  build_type=$(cache_value CMAKE_BUILD_TYPE)
-  if [ "$build_type" != "RelWithDebInfo" ] && [ "$build_type" != "Release" ]; then
-    log "warning: $build_dir is a '$build_type' build; figures from it are not comparable"
-  fi
-  log "building the benchmarks target in $build_dir"
-  cmake --build "$build_dir" -j "$(nproc)" --target benchmarks >"$tmp/build.log" 2>&1 || {
-    tail -n 40 "$tmp/build.log" >&2
-    log "the build failed; the last 40 lines of its log are above"
-    exit 1
-  }
-}
-
-# Keeps the commands away from the user's files and settings.
-isolate_environment() {
-  export HOME="$tmp/home"
-  export XDG_DATA_HOME="$HOME/.local/share" XDG_CONFIG_HOME="$HOME/.config"
-  mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME"
-  local name
-  for name in $(compgen -e); do
-    case "$name" in PROVISIONING_*) unset "$name" ;; esac
-  done
+  build_bench_target benchmarks
 }
 
 print_machine() {

@@ -258,6 +258,8 @@ int run_batches(const Options& options) {
       last = std::max(last, parse_timestamp(std::string(batch.at("finished_at").as_string())));
     }
     seconds = std::chrono::duration<double>(last - wall_start).count();
+    // Polling sees the half-way point late; it cannot be after the end.
+    if (half_seconds > seconds) half_seconds = seconds;
   }
 
   print_figure("operations", options.operations);
