@@ -14,6 +14,7 @@
 #include <sstream>
 #include <thread>
 
+#include "../support/json_output.h"
 #include "../support/run_process.h"
 #include "../support/temp_dir.h"
 
@@ -83,14 +84,7 @@ class BridgeWorkspace {
   // Runs a command that must succeed and prints JSON, and returns the parsed output.
   json::value run_json(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--output", "json"});
-    auto result = run(args);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    try {
-      return json::parse(result.out);
-    } catch (const std::exception& error) {
-      ADD_FAILURE() << "invalid JSON output: " << error.what() << "\n" << result.out;
-      return nullptr;
-    }
+    return json_output(run(args));
   }
 
   // Names of the servers in the legacy data directory.

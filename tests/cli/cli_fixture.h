@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <provisioning/sdk/json.h>
 
+#include "../support/json_output.h"
 #include "../support/run_process.h"
 #include "../support/temp_dir.h"
 
@@ -51,14 +52,7 @@ class CliTest : public ::testing::TestWithParam<std::string> {
   // Runs a command with --output json, expects success and returns the parsed output.
   json::value run_json(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--output", "json"});
-    auto result = run(args);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    try {
-      return json::parse(result.out);
-    } catch (const std::exception& error) {
-      ADD_FAILURE() << "invalid JSON output: " << error.what() << "\n" << result.out;
-      return nullptr;
-    }
+    return json_output(run(args));
   }
 
   std::filesystem::path server_root(const std::string& name) const {

@@ -14,6 +14,7 @@
 #include "host.h"
 #include "migration/legacy_records.h"
 #include "migration/record_digest.h"
+#include "support/json_output.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
@@ -167,14 +168,9 @@ class MigrationTest : public ::testing::Test {
   // Runs a command with --output json, expects success and returns its output.
   json::object run_json(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--output", "json"});
-    auto result = run(args);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    try {
-      return json::parse(result.out).as_object();
-    } catch (const std::exception& error) {
-      ADD_FAILURE() << "invalid JSON output: " << error.what() << "\n" << result.out;
-      return {};
-    }
+    json::value output = json_output(run(args));
+    if (!output.is_object()) return {};
+    return std::move(output.as_object());
   }
 
   std::unique_ptr<host::Host> open_host() const {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <thread>
 
+#include "support/json_output.h"
 #include "support/run_process.h"
 #include "support/surreal_server.h"
 #include "support/temp_dir.h"
@@ -80,14 +81,7 @@ class SurrealCli : public ::testing::Test {
 
   json::value run_json(std::vector<std::string> args) const {
     args.insert(args.begin(), {"--output", "json"});
-    auto result = run(args);
-    EXPECT_EQ(result.exit_code, 0) << result.err;
-    try {
-      return json::parse(result.out);
-    } catch (const std::exception& error) {
-      ADD_FAILURE() << "invalid JSON output: " << error.what() << "\n" << result.out;
-      return nullptr;
-    }
+    return json_output(run(args));
   }
 
   // Counts the records of `collection` straight in SurrealDB, not through the plugin.
