@@ -241,6 +241,21 @@ TEST(LocalProviderStartTest, ConcurrentFirstCreatesKeepClaims) {
   }
 }
 
+// A create that died before writing server.json left its directory and its address
+// claim. Creating the server again reuses both, so no address leaks.
+TEST_F(LocalProviderTest, RecreateAfterInterruptedCreateKeepsAddress) {
+  sdk::ServerInfo first = provider_.create_server(spec("web-1"));
+  std::filesystem::remove(server_dir("web-1") / "server.json");
+
+  sdk::ServerInfo again = provider_.create_server(spec("web-1"));
+  EXPECT_EQ(again.ip_address, first.ip_address);
+  std::filesystem::path claims = workspace_ / ".provisioning/local-addresses";
+  std::size_t claimed = std::distance(std::filesystem::directory_iterator(claims),
+                                      std::filesystem::directory_iterator());
+  EXPECT_EQ(claimed, 1u);
+  EXPECT_EQ(read_text(claims / first.ip_address), "web-1");
+}
+
 TEST_F(LocalProviderTest, ExecutorOfUnknownIdIsNotFound) {
   EXPECT_SDK_ERROR(provider_.executor("no-such-id"), sdk::ErrorCode::kNotFound,
                    "no local server has id 'no-such-id'");

@@ -8,6 +8,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 #include "server_files.h"
 
@@ -15,16 +17,24 @@ namespace provisioning::plugins::local_provider {
 namespace sdk = provisioning::sdk;
 namespace {
 
-// Creates `file` if it does not exist; returns false when it already did.
-bool create_exclusive(const std::filesystem::path& file) {
+// Creates `file` with `content` if it does not exist; returns false when it already did.
+bool create_exclusive(const std::filesystem::path& file, const std::string& content = {}) {
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd >= 0) {
+    // A short write only leaves a claim that no later create adopts.
+    [[maybe_unused]] ssize_t written = ::write(fd, content.data(), content.size());
     ::close(fd);
     return true;
   }
   if (errno == EEXIST) return false;
   throw sdk::Error::unavailable("cannot claim address file '" + file.string() +
                                 "': " + std::strerror(errno));
+}
+
+// Returns the server name written in a claim file, or "" when it names none.
+std::string claimant(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
 }
 
 }  // namespace
@@ -58,7 +68,10 @@ std::string AddressClaims::claim(const std::string& name,
   std::vector<std::string> taken;
   while (true) {
     std::string address = loopback_address(name, taken);
-    if (create_exclusive(directory_ / address)) return address;
+    if (create_exclusive(directory_ / address, name)) return address;
+    // A claim that names this server was left by an interrupted create of the same
+    // name. The caller has claimed the server's directory, so no other create can.
+    if (claimant(directory_ / address) == name) return address;
     taken.push_back(address);
   }
 }

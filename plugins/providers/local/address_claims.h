@@ -13,8 +13,9 @@ class AddressClaims {
  public:
   explicit AddressClaims(std::filesystem::path directory) : directory_(std::move(directory)) {}
 
-  // Claims the first free address derived from `name`. `existing` lists the addresses
-  // of servers created before this directory existed; it is read only to set the
+  // Claims the first free address derived from `name`, or the address that an
+  // interrupted create of `name` claimed. The claim file contains the name. `existing` lists the
+  // addresses of servers created before this directory existed; it is read only to set the
   // directory up once.
   std::string claim(const std::string& name, const std::vector<std::string>& existing);
 
