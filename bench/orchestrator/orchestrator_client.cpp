@@ -16,8 +16,8 @@
 //     passes. half_seconds is when half of the operations had ended (-1 when they did
 //     not), so a second half slower than the first shows in seconds - half_seconds.
 //     seconds ends at the latest `finished_at` the orchestrator stamped on a batch, so
-//     it does not depend on the poll interval; half_seconds is as seen by polling, late
-//     by up to one poll interval (default 500 ms).
+//     it does not depend on the poll interval. half_seconds comes from polling, so it
+//     is late by up to one poll interval (default 500 ms).
 //
 // Prints one "name<TAB>value" line per figure on standard output and exits 0, or prints
 // an error on standard error and exits 1. Times are wall-clock seconds measured with
@@ -258,7 +258,7 @@ int run_batches(const Options& options) {
       last = std::max(last, parse_timestamp(std::string(batch.at("finished_at").as_string())));
     }
     seconds = std::chrono::duration<double>(last - wall_start).count();
-    // Polling sees the half-way point late; it cannot be after the end.
+    // Polling finds the half-way point late, and it cannot come after the end.
     if (half_seconds > seconds) half_seconds = seconds;
   }
 

@@ -124,7 +124,7 @@ TEST_F(MigrateSurreal, UnchangedTargetDropsStaging) {
   migrate("surrealdb", "sqlite");
   auto before = databases();
   std::string live = configured_database();
-  // The configured database already holds the same records, so the staging copy of
+  // The configured database already contains the same records, so the staging copy of
   // this run is not switched in and must not stay behind.
   migrate("sqlite", "surrealdb");
   EXPECT_EQ(databases(), before);
