@@ -197,7 +197,8 @@ std::chrono::system_clock::time_point parse_timestamp(const std::string& text) {
   if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3dZ", &fields.tm_year, &fields.tm_mon,
                   &fields.tm_mday, &fields.tm_hour, &fields.tm_min, &fields.tm_sec,
                   &milliseconds) != 7) {
-    throw std::runtime_error("unexpected timestamp '" + text + "' in a batch");
+    throw std::runtime_error("invalid timestamp '" + text +
+                             "' in a batch: expected the form 2026-01-02T10:11:12.345Z");
   }
   fields.tm_year -= 1900;
   fields.tm_mon -= 1;

@@ -17,7 +17,7 @@ namespace provisioning::plugins::local_provider {
 namespace sdk = provisioning::sdk;
 namespace {
 
-// Creates `file` with `content` if it does not exist; returns false when it already did.
+// Creates `file` with `content` and returns true, or returns false when it already exists.
 bool create_exclusive(const std::filesystem::path& file, const std::string& content = {}) {
   int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd >= 0) {
@@ -45,8 +45,8 @@ bool AddressClaims::initialized() const {
 
 void AddressClaims::initialize(const std::vector<std::string>& existing) {
   // Build the directory aside and move it into place, so other processes and threads see
-  // either no directory or a complete one. RENAME_NOREPLACE matters: a plain rename()
-  // replaces an empty directory, which would drop claims made in it meanwhile.
+  // either no directory or a complete one. RENAME_NOREPLACE is needed because a plain
+  // rename() replaces an empty directory and so drops the claims made in it meanwhile.
   std::filesystem::path staging = directory_;
   staging += ".tmp-" + sdk::generate_uuid();
   std::filesystem::create_directories(staging);

@@ -80,8 +80,8 @@ std::string synchronous_level(const json::object& settings) {
 }
 
 // Returns the "defer_name_index" setting (default false). A migration sets it on the
-// staging copy it fills: records_by_name is then not created on open, so inserts skip
-// its upkeep, and the next open without the setting builds it over all rows at once.
+// staging copy it fills, so records_by_name is not created on open and inserts skip its
+// upkeep. The next open without the setting builds the index over all rows at once.
 bool defers_name_index(const json::object& settings) {
   const json::value* value = settings.if_contains("defer_name_index");
   if (value == nullptr) return false;
