@@ -3,6 +3,9 @@
 #include <gtest/gtest.h>
 #include <provisioning/sdk/error.h>
 
+#include <map>
+
+#include "migration/record_reader.h"
 #include "support/temp_dir.h"
 
 namespace provisioning::host::migration {
@@ -130,6 +133,26 @@ TEST(LegacyRecords, ParsesValidFile) {
   auto file = dir / "servers/ok.json";
   testing::write_text(file, R"({"name": "ünïcode-名前"})");
   EXPECT_EQ(parse_legacy_file(file).at("name"), "ünïcode-名前");
+}
+
+// The reader reuses one buffer for every file: files larger than it and files shorter
+// than the one before must each come back whole, with nothing left from another file.
+TEST(LegacyRecords, ReaderReturnsFilesOfEverySize) {
+  testing::TempDir dir;
+  std::map<std::string, std::string> notes;
+  for (std::size_t size : {200000, 3, 70000, 0, 16384, 16383, 1}) {
+    std::string id = "srv-" + std::to_string(size);
+    notes[id] = std::string(size, static_cast<char>('a' + size % 26));
+    testing::write_text(dir / "servers" / (id + ".json"),
+                        json::serialize(json::object{{"id", id}, {"notes", notes[id]}}));
+  }
+  auto source = legacy_source(dir.path(), false, nullptr);
+  std::map<std::string, std::string> read;
+  source->for_each("servers", [&](const std::string& id, const json::object& record) {
+    read[id] = std::string(record.at("notes").as_string());
+    return true;
+  });
+  EXPECT_EQ(read, notes);
 }
 
 }  // namespace

@@ -207,6 +207,12 @@ json::object normalize_legacy_record(std::string_view collection, std::string_vi
 
 json::object parse_legacy_text(const std::filesystem::path& file, std::string_view text) {
   json::parser parser;
+  return parse_legacy_text(file, text, parser);
+}
+
+json::object parse_legacy_text(const std::filesystem::path& file, std::string_view text,
+                               json::parser& parser) {
+  parser.reset();
   boost::system::error_code error;
   std::size_t consumed = parser.write(text.data(), text.size(), error);
   if (error) {

@@ -34,4 +34,8 @@ boost::json::object parse_legacy_file(const std::filesystem::path& file);
 // Parses `text` as the content of `file`, with the same errors as parse_legacy_file().
 boost::json::object parse_legacy_text(const std::filesystem::path& file, std::string_view text);
 
+// As above, with a parser the caller keeps for many files, so its buffers are reused.
+boost::json::object parse_legacy_text(const std::filesystem::path& file, std::string_view text,
+                                      boost::json::parser& parser);
+
 }  // namespace provisioning::host::migration

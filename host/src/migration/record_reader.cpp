@@ -1,7 +1,8 @@
 #include "record_reader.h"
 
+#include <fcntl.h>
 #include <provisioning/sdk/error.h>
-#include <provisioning/sdk/files.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -51,6 +52,43 @@ class BackendReader final : public RecordReader {
  private:
   PluginHandle<sdk::StorageBackend> backend_;
 };
+
+// Opens `file` for reading without updating its access time when the process may ask
+// that (it owns the file), so that reading a legacy tree does not write access times back to its
+// inodes.
+int open_for_reading(const std::filesystem::path& file) {
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NOATIME);
+  if (fd < 0 && errno == EPERM) fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  return fd;
+}
+
+// Reads `file` into `buffer`, which only grows, so that one allocation serves every
+// file. Returns the content, or nothing when the file is gone.
+std::optional<std::string_view> read_into(const std::filesystem::path& file, std::string& buffer) {
+  int fd = open_for_reading(file);
+  if (fd < 0) {
+    if (errno == ENOENT) return std::nullopt;
+    throw sdk::Error::unavailable("cannot open legacy record file '" + file.string() + "': " +
+                                  std::strerror(errno) + "; check that this user may read it");
+  }
+  constexpr std::size_t kMinimumSpace = 16384;
+  std::size_t length = 0;
+  while (true) {
+    if (buffer.size() - length < kMinimumSpace) buffer.resize(length + 4 * kMinimumSpace);
+    ssize_t count = ::read(fd, buffer.data() + length, buffer.size() - length);
+    if (count < 0 && errno == EINTR) continue;
+    if (count < 0) {
+      int saved = errno;
+      ::close(fd);
+      throw sdk::Error::unavailable("cannot read legacy record file '" + file.string() +
+                                    "': " + std::strerror(saved) + "; check the disk and rerun");
+    }
+    if (count == 0) break;
+    length += static_cast<std::size_t>(count);
+  }
+  ::close(fd);
+  return std::string_view(buffer.data(), length);
+}
 
 // Returns the id of a record file name, or an empty string for other files.
 std::string record_id(const std::filesystem::directory_entry& entry, std::string_view collection) {
@@ -121,15 +159,10 @@ class LegacyReader final : public RecordReader {
 
   std::optional<json::object> read_record(const std::string& collection, const std::string& id,
                                           const std::filesystem::path& file) {
-    std::string text;
+    std::optional<std::string_view> text = read_into(file, buffer_);
+    if (!text) return std::nullopt;  // removed since it was listed
     try {
-      text = sdk::read_file(file);
-    } catch (const sdk::Error& error) {
-      if (error.code() == sdk::ErrorCode::kNotFound) return std::nullopt;  // removed since
-      throw;
-    }
-    try {
-      return parse_legacy_text(file, text);
+      return parse_legacy_text(file, *text, parser_);
     } catch (const sdk::Error& error) {
       if (!skip_invalid_ || invalid_ == nullptr) throw;
       invalid_->push_back(QuarantinedFile{collection, id, file.string(), "", error.what()});
@@ -146,6 +179,8 @@ class LegacyReader final : public RecordReader {
   std::filesystem::path root_;
   bool skip_invalid_;
   std::vector<QuarantinedFile>* invalid_;
+  std::string buffer_;   // the file being parsed, reused
+  json::parser parser_;  // reused, so its buffers are allocated once
 };
 
 // Moves `from` to `to` on another file system. The copy goes to a temporary name beside
@@ -167,7 +202,8 @@ void copy_then_remove(const std::filesystem::path& from, const std::filesystem::
   sync_file(partial);
   if (std::rename(partial.c_str(), to.c_str()) != 0) {
     throw sdk::Error::unavailable("cannot rename '" + partial.string() + "' to '" + to.string() +
-                                  "': " + std::strerror(errno));
+                                  "': " + std::strerror(errno) +
+                                  "; check that this user may read it");
   }
   sync_directory(to.parent_path());
   std::filesystem::remove(from, error);

@@ -3,8 +3,12 @@
 #include <provisioning/sdk/error.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <optional>
 
+#include "batch_writer.h"
+#include "durable_files.h"
 #include "fault_injection.h"
 #include "legacy_records.h"
 #include "logging.h"
@@ -18,7 +22,7 @@ namespace json = boost::json;
 
 // Records written per staging transaction. Larger batches commit less often but keep
 // more records in memory.
-constexpr std::size_t kBatchSize = 10000;
+constexpr std::size_t kBatchSize = 5000;
 constexpr std::uint64_t kProgressEvery = 1000;
 
 using Clock = std::chrono::steady_clock;
@@ -27,13 +31,8 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-struct PendingRecord {
-  std::string collection;
-  std::string id;
-  json::object record;
-};
-
-// Streams the source into `staging` (or nowhere for a dry run), computing digests.
+// Streams the source into `staging` (or nowhere for a dry run), computing digests. This
+// thread reads, normalizes and hashes; a BatchWriter writes the previous batch meanwhile.
 class Copier {
  public:
   Copier(const TransferRequest& request, TransferResult& result,
@@ -43,8 +42,20 @@ class Copier {
   void run(RecordReader& source) {
     std::vector<std::string> names = source.collections();
     for (const auto& name : names) state_.records_total += source.count(name);
+    std::optional<BatchWriter> writer;
+    if (staging_ != nullptr) {
+      writer.emplace([this](RecordBatch& batch) {
+        // In key order, inserts fill B-tree pages one after another instead of at random.
+        std::sort(batch.begin(), batch.end(), [](const auto& a, const auto& b) {
+          return std::tie(a.collection, a.id) < std::tie(b.collection, b.id);
+        });
+        commit(batch, 0, batch.size());
+      });
+      writer_ = &*writer;
+    }
     for (const auto& name : names) copy_collection(source, name);
     flush();
+    if (writer) writer->finish();
     if (request_.progress) request_.progress(state_);
   }
 
@@ -58,7 +69,7 @@ class Copier {
       if (request_.normalize && record != raw) ++normalized;
       digest.add(collection, id, record);
       if (staging_ != nullptr) batch_.push_back({collection, id, std::move(record)});
-      if (batch_.size() >= batch_limit_) flush();
+      if (batch_.size() >= batch_limit_.load()) flush();
       ++state_.records_done;
       fault_point("copy", state_.records_done);
       if (request_.progress && state_.records_done % kProgressEvery == 0) {
@@ -69,38 +80,40 @@ class Copier {
   }
 
   void flush() {
-    if (batch_.empty() || staging_ == nullptr) return;
-    commit(0, batch_.size());
-    batch_.clear();
+    if (batch_.empty() || writer_ == nullptr) return;
+    writer_->submit(std::move(batch_));
+    batch_ = RecordBatch();
+    batch_.reserve(batch_limit_.load());
   }
 
   // Writes batch_[begin, end) in one transaction. When a backend rejects a transaction as
   // unavailable (SurrealDB returns 413 for a request over its body limit), the two halves
   // are written instead and later batches keep the smaller size. A failed transaction
   // wrote nothing, so the retry is safe. A single record that fails is the real error.
-  void commit(std::size_t begin, std::size_t end) {
+  void commit(const RecordBatch& batch, std::size_t begin, std::size_t end) {
     try {
       staging_->call("transaction", [&](sdk::StorageBackend& backend) {
         backend.transaction([&](sdk::StorageView& view) {
           for (std::size_t i = begin; i < end; ++i) {
-            view.put(batch_[i].collection, batch_[i].id, batch_[i].record);
+            view.put(batch[i].collection, batch[i].id, batch[i].record);
           }
         });
       });
     } catch (const sdk::Error& error) {
       if (error.code() != sdk::ErrorCode::kUnavailable || end - begin < 2) throw;
       std::size_t middle = begin + (end - begin) / 2;
-      batch_limit_ = std::max<std::size_t>(1, std::min(batch_limit_, middle - begin));
-      commit(begin, middle);
-      commit(middle, end);
+      batch_limit_ = std::max<std::size_t>(1, std::min(batch_limit_.load(), middle - begin));
+      commit(batch, begin, middle);
+      commit(batch, middle, end);
     }
   }
 
   const TransferRequest& request_;
   TransferResult& result_;
   PluginHandle<sdk::StorageBackend>* staging_;
-  std::vector<PendingRecord> batch_;
-  std::size_t batch_limit_ = kBatchSize;
+  BatchWriter* writer_ = nullptr;
+  RecordBatch batch_;
+  std::atomic<std::size_t> batch_limit_ = kBatchSize;  // lowered by the writer thread
   MigrationProgress state_{"copy", "", 0, 0};
 };
 
@@ -127,11 +140,15 @@ void verify_staging(const TransferRequest& request, TransferResult& result,
 }
 
 // Settings that open the staging copy. A SQLite copy is filled without its name index,
-// so inserts skip its upkeep. The plugin builds the index in one pass when the copy is
-// opened again without the setting.
+// so inserts skip its upkeep, and without syncs, since a failed copy is discarded anyway.
+// The plugin builds the index in one pass when the copy is opened again without the
+// settings; transfer() syncs the file before switching it in.
 json::object staging_settings(const TargetPlan& plan, bool filling) {
   json::object settings{{plan.setting, plan.staging_value}};
-  if (filling && plan.backend == "sqlite") settings["defer_name_index"] = true;
+  if (filling && plan.backend == "sqlite") {
+    settings["defer_name_index"] = true;
+    settings["synchronous"] = "off";
+  }
   return settings;
 }
 
@@ -205,6 +222,9 @@ void transfer(Host& host, const TransferRequest& request, TransferResult& result
   TargetPlan plan = plan_target(host, request.target_backend, request.id);
   try {
     copy_and_verify(host, request, plan, result);
+    // A SQLite copy is filled without syncs (staging_settings()); it is made durable
+    // here, before a configuration or a rename points at it.
+    if (plan.backend == "sqlite") sync_file(plan.staging_value);
     TargetState state = inspect_target(host, plan, result.source_digests);
     result.target_location = switch_in(host, plan, state, request.switch_backend);
     result.switched = request.switch_backend;
