@@ -104,14 +104,12 @@ json::object ServerService::create(const CreateServerRequest& request) {
     info = provider.call("create_server", [&](sdk::Provider& p) { return p.create_server(spec); });
   } catch (const sdk::Error&) {
     // Release the name: the provider created nothing we know of.
-    host_.storage().call("remove", [&](sdk::StorageBackend& s) {
-      return s.remove(sdk::kServers, record_string(record, "id"));
-    });
+    write([&](sdk::StorageView& view) { view.remove(sdk::kServers, record_string(record, "id")); });
     throw;
   }
   apply_provider_info(record, info);
-  host_.storage().call("put", [&](sdk::StorageBackend& s) {
-    s.put(sdk::kServers, record_string(record, "id"), record);
+  write([&](sdk::StorageView& view) {
+    view.put(sdk::kServers, record_string(record, "id"), record);
   });
   if (request.wait) record = wait_until_running(provider, record, request.wait_timeout);
   log->info("server '{}' is {} at {}", request.name, record_string(record, "status"),
@@ -121,18 +119,16 @@ json::object ServerService::create(const CreateServerRequest& request) {
 
 json::object ServerService::reserve(const json::object& record) {
   std::string name = record_string(record, "name");
-  host_.storage().call("transaction", [&](sdk::StorageBackend& storage) {
-    storage.transaction([&](sdk::StorageView& view) {
-      auto existing = view.find(sdk::kServers, "name", name);
-      if (!existing.empty()) {
-        throw HostError(sdk::ErrorCode::kAlreadyExists,
-                        "server '" + name + "' already exists (id " +
-                            record_string(existing[0], "id") + ", status " +
-                            record_string(existing[0], "status") +
-                            "); choose another name or delete it first");
-      }
-      view.put(sdk::kServers, record_string(record, "id"), record);
-    });
+  write([&](sdk::StorageView& view) {
+    auto existing = view.find(sdk::kServers, "name", name);
+    if (!existing.empty()) {
+      throw HostError(sdk::ErrorCode::kAlreadyExists,
+                      "server '" + name + "' already exists (id " +
+                          record_string(existing[0], "id") + ", status " +
+                          record_string(existing[0], "status") +
+                          "); choose another name or delete it first");
+    }
+    view.put(sdk::kServers, record_string(record, "id"), record);
   });
   return record;
 }
@@ -152,8 +148,8 @@ json::object ServerService::wait_until_running(const PluginHandle<sdk::Provider>
     auto info = provider.call("get_server", [&](sdk::Provider& p) { return p.get_server(id); });
     if (!info) throw sdk::Error::not_found("provider lost server '" + id + "' while waiting");
     apply_provider_info(record, *info);
-    host_.storage().call("put", [&](sdk::StorageBackend& s) {
-      s.put(sdk::kServers, record_string(record, "id"), record);
+    write([&](sdk::StorageView& view) {
+      view.put(sdk::kServers, record_string(record, "id"), record);
     });
   }
   return record;
@@ -200,13 +196,11 @@ json::object ServerService::remove(const std::string& name, bool check) {
     provider.call("delete_server", [&](sdk::Provider& p) { p.delete_server(provider_id); });
   }
   std::string id = record_string(record, "id");
-  host_.storage().call("transaction", [&](sdk::StorageBackend& storage) {
-    storage.transaction([&](sdk::StorageView& view) {
-      for (const auto& taskserv : view.find(sdk::kTaskservs, "server_id", id)) {
-        view.remove(sdk::kTaskservs, record_string(taskserv, "id"));
-      }
-      view.remove(sdk::kServers, id);
-    });
+  write([&](sdk::StorageView& view) {
+    for (const auto& taskserv : view.find(sdk::kTaskservs, "server_id", id)) {
+      view.remove(sdk::kTaskservs, record_string(taskserv, "id"));
+    }
+    view.remove(sdk::kServers, id);
   });
   component_logger("host")->info("deleted server '{}' (id {})", name, id);
   record["status"] = "deleted";
@@ -223,8 +217,8 @@ std::optional<json::object> ServerService::reconcile_creating(const json::object
     if (info.state == sdk::ServerState::kRunning) {
       json::object adopted = record;
       apply_provider_info(adopted, info);
-      host_.storage().call("put", [&](sdk::StorageBackend& s) {
-        s.put(sdk::kServers, record_string(adopted, "id"), adopted);
+      write([&](sdk::StorageView& view) {
+        view.put(sdk::kServers, record_string(adopted, "id"), adopted);
       });
       log->info("adopted server '{}' (provider id {}) left by an interrupted create", name,
                 info.id);
@@ -237,10 +231,17 @@ std::optional<json::object> ServerService::reconcile_creating(const json::object
               sdk::to_string(info.state));
     provider.call("delete_server", [&](sdk::Provider& p) { p.delete_server(info.id); });
   }
-  host_.storage().call("remove", [&](sdk::StorageBackend& s) {
-    return s.remove(sdk::kServers, record_string(record, "id"));
-  });
+  write([&](sdk::StorageView& view) { view.remove(sdk::kServers, record_string(record, "id")); });
   return std::nullopt;
+}
+
+void ServerService::write(const std::function<void(sdk::StorageView& view)>& body) {
+  if (write_) {
+    write_(body);
+    return;
+  }
+  host_.storage().call("transaction",
+                       [&](sdk::StorageBackend& storage) { storage.transaction(body); });
 }
 
 std::vector<sdk::Plan> ServerService::plans(const std::string& provider) {

@@ -4,6 +4,7 @@
 #include <provisioning/sdk/provider.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,7 +39,16 @@ struct ServerFilter {
 // across processes: creation first reserves the name in a storage transaction.
 class ServerService {
  public:
+  // Runs `body` as one write transaction on the workspace's storage and returns once it
+  // is durable; rethrows what `body` throws, having written nothing of it.
+  using WriteTransaction =
+      std::function<void(const std::function<void(sdk::StorageView& view)>& body)>;
+
   explicit ServerService(Host& host) : host_(host) {}
+
+  // Replaces how record writes reach storage. The orchestrator passes one that joins its
+  // group commits; an empty function restores a storage transaction per write.
+  void set_write_transaction(WriteTransaction write) { write_ = std::move(write); }
 
   // Returns the new record, or with request.check the record that would be created
   // (status "planned"). Throws sdk::Error: kInvalidArgument for a bad name, plan or
@@ -68,10 +78,12 @@ class ServerService {
 
  private:
   json::object reserve(const json::object& record);
+  void write(const std::function<void(sdk::StorageView& view)>& body);
   json::object wait_until_running(const PluginHandle<sdk::Provider>& provider, json::object record,
                                   std::chrono::seconds timeout);
 
   Host& host_;
+  WriteTransaction write_;
 };
 
 // Returns the record's string field, or an empty string.

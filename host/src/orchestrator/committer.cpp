@@ -8,9 +8,57 @@ namespace provisioning::host {
 
 struct Committer::Batch {
   std::vector<RecordWrite> writes;
+  Body body;                 // runs before `writes` are made, which it may add to
+  std::exception_ptr error;  // what `body` threw: this batch alone is dropped
   std::promise<void> done;
   bool waited = false;
 };
+
+namespace {
+
+// Passes reads to the transaction and keeps writes, so that a body that throws halfway
+// leaves nothing behind. A read does not see the body's own writes.
+class HeldWritesView final : public sdk::StorageView {
+ public:
+  HeldWritesView(sdk::StorageView& view, std::vector<RecordWrite>& writes)
+      : view_(view), writes_(writes) {}
+
+  std::optional<json::object> get(std::string_view collection, std::string_view id) override {
+    return view_.get(collection, id);
+  }
+  void put(std::string_view collection, std::string_view id, const json::object& record) override {
+    writes_.push_back({std::string(collection), std::string(id), record});
+  }
+  bool remove(std::string_view collection, std::string_view id) override {
+    bool present = view_.get(collection, id).has_value();
+    writes_.push_back({std::string(collection), std::string(id), {}, true});
+    return present;
+  }
+  void for_each(std::string_view collection, const sdk::RecordVisitor& visit) override {
+    view_.for_each(collection, visit);
+  }
+  std::vector<json::object> find(std::string_view collection, std::string_view field,
+                                 std::string_view value) override {
+    return view_.find(collection, field, value);
+  }
+  std::size_t count(std::string_view collection) override { return view_.count(collection); }
+
+ private:
+  sdk::StorageView& view_;
+  std::vector<RecordWrite>& writes_;
+};
+
+void make_writes(sdk::StorageView& view, const std::vector<RecordWrite>& writes) {
+  for (const auto& write : writes) {
+    if (write.remove) {
+      view.remove(write.collection, write.id);
+    } else {
+      view.put(write.collection, write.id, write.record);
+    }
+  }
+}
+
+}  // namespace
 
 Committer::Committer(PluginHandle<sdk::StorageBackend> storage)
     : storage_(std::move(storage)), thread_([this] { run(); }) {}
@@ -27,6 +75,19 @@ Committer::~Committer() {
 void Committer::write(std::vector<RecordWrite> writes) {
   auto batch = std::make_shared<Batch>();
   batch->writes = std::move(writes);
+  batch->waited = true;
+  std::future<void> done = batch->done.get_future();
+  {
+    std::lock_guard lock(mutex_);
+    queue_.push_back(batch);
+  }
+  queued_.notify_one();
+  done.get();
+}
+
+void Committer::apply(Body body) {
+  auto batch = std::make_shared<Batch>();
+  batch->body = std::move(body);
   batch->waited = true;
   std::future<void> done = batch->done.get_future();
   {
@@ -71,13 +132,7 @@ void Committer::commit(std::vector<std::shared_ptr<Batch>>& batches) {
     storage_.call("transaction", [&](sdk::StorageBackend& storage) {
       storage.transaction([&](sdk::StorageView& view) {
         for (const auto& batch : batches) {
-          for (const auto& write : batch->writes) {
-            if (write.remove) {
-              view.remove(write.collection, write.id);
-            } else {
-              view.put(write.collection, write.id, write.record);
-            }
-          }
+          if (run_body(*batch, view)) make_writes(view, batch->writes);
         }
       });
     });
@@ -91,7 +146,30 @@ void Committer::commit(std::vector<std::shared_ptr<Batch>>& batches) {
     }
     return;
   }
-  for (auto& batch : batches) batch->done.set_value();
+  for (auto& batch : batches) {
+    if (batch->error) {
+      batch->done.set_exception(batch->error);
+    } else {
+      batch->done.set_value();
+    }
+  }
+}
+
+// Runs the batch's body, if any, into its writes. Returns false when the body threw.
+// Each run starts over, in case a backend runs a transaction body more than once.
+bool Committer::run_body(Batch& batch, sdk::StorageView& view) {
+  if (!batch.body) return true;
+  batch.writes.clear();
+  batch.error = nullptr;
+  try {
+    HeldWritesView held(view, batch.writes);
+    batch.body(held);
+    return true;
+  } catch (...) {
+    batch.error = std::current_exception();
+    batch.writes.clear();
+    return false;
+  }
 }
 
 }  // namespace provisioning::host

@@ -4,6 +4,8 @@
 
 #include <condition_variable>
 #include <deque>
+#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -45,6 +47,13 @@ class Committer {
   // Queues the writes and returns at once; a failure is logged.
   void write_later(std::vector<RecordWrite> writes);
 
+  // Runs `body` inside the next group transaction, after the writes queued before it,
+  // and returns once its writes are durable. `body` may read through the view, which
+  // sees the writes before it, to check a condition; when it throws, its writes are
+  // dropped, the other writes of the group still commit, and apply() rethrows.
+  using Body = std::function<void(sdk::StorageView& view)>;
+  void apply(Body body);
+
   // Number of transactions committed, for tests and metrics.
   std::uint64_t transactions() const;
 
@@ -52,6 +61,7 @@ class Committer {
   struct Batch;
   void run();
   void commit(std::vector<std::shared_ptr<Batch>>& batches);
+  static bool run_body(Batch& batch, sdk::StorageView& view);
 
   PluginHandle<sdk::StorageBackend> storage_;
   mutable std::mutex mutex_;

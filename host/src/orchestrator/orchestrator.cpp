@@ -177,6 +177,11 @@ int Orchestrator::start() {
   claim_workspace();
   auto storage = host_.storage();
   committer_ = std::make_unique<Committer>(storage);
+  // Server records then share the group commits of the workflow records.
+  operations_.servers().set_write_transaction(
+      [committer = committer_.get()](const std::function<void(sdk::StorageView&)>& body) {
+        committer->apply(body);
+      });
   engine_ = std::make_unique<WorkflowEngine>(
       *committer_, storage,
       [this](const std::string& type, const json::object& params, TaskContext& context) {
@@ -302,6 +307,7 @@ void Orchestrator::tear_down() {
   if (engine_) engine_->stop();
   batches_.reset();
   engine_.reset();
+  operations_.servers().set_write_transaction({});
   committer_.reset();
   trimmer_.reset();
   release_workspace();

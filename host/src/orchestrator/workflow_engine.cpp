@@ -370,18 +370,24 @@ void WorkflowEngine::finish(const std::string& id, const char* status, const jso
   {
     std::lock_guard lock(mutex_);
     active_.erase(id);
+    ending_.insert(id);
     listeners = listeners_;
   }
-  state_changed_.notify_all();
   component_logger("orchestrator")
       ->info("workflow {} {}{}{} [correlation_id={}]", id, status, error.empty() ? "" : ": ", error,
              text(entry.workflow, "correlation_id"));
   for (const auto& listener : listeners) listener(entry.workflow);
+  {
+    std::lock_guard lock(mutex_);
+    ending_.erase(id);  // wait() returns only now, so its caller sees what listeners did
+  }
+  state_changed_.notify_all();
 }
 
 json::object WorkflowEngine::wait(const std::string& id, std::chrono::milliseconds timeout) {
   std::unique_lock lock(mutex_);
-  state_changed_.wait_for(lock, timeout, [&] { return active_.count(id) == 0; });
+  state_changed_.wait_for(lock, timeout,
+                          [&] { return active_.count(id) == 0 && ending_.count(id) == 0; });
   if (auto found = active_.find(id); found != active_.end()) return found->second.workflow;
   lock.unlock();
   auto record = get(id);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -168,6 +169,7 @@ class WorkflowEngine {
   std::condition_variable wake_workers_;
   std::condition_variable state_changed_;
   std::map<std::string, Entry> active_;  // not yet terminal, by workflow id
+  std::set<std::string> ending_;         // terminal and stored, listeners still running
   std::deque<std::string> ready_;
   std::multimap<Clock::time_point, std::string> delayed_;
   std::vector<Listener> listeners_;
