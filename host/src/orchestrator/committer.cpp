@@ -75,24 +75,21 @@ Committer::~Committer() {
 void Committer::write(std::vector<RecordWrite> writes) {
   auto batch = std::make_shared<Batch>();
   batch->writes = std::move(writes);
-  batch->waited = true;
-  std::future<void> done = batch->done.get_future();
-  {
-    std::lock_guard lock(mutex_);
-    queue_.push_back(batch);
-  }
-  queued_.notify_one();
-  done.get();
+  wait_for(std::move(batch));
 }
 
 void Committer::apply(Body body) {
   auto batch = std::make_shared<Batch>();
   batch->body = std::move(body);
+  wait_for(std::move(batch));
+}
+
+void Committer::wait_for(std::shared_ptr<Batch> batch) {
   batch->waited = true;
   std::future<void> done = batch->done.get_future();
   {
     std::lock_guard lock(mutex_);
-    queue_.push_back(batch);
+    queue_.push_back(std::move(batch));
   }
   queued_.notify_one();
   done.get();

@@ -60,6 +60,7 @@ class Committer {
  private:
   struct Batch;
   void run();
+  void wait_for(std::shared_ptr<Batch> batch);  // queues it, returns once it is durable
   void commit(std::vector<std::shared_ptr<Batch>>& batches);
   static bool run_body(Batch& batch, sdk::StorageView& view);
 
