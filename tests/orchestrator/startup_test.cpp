@@ -179,6 +179,8 @@ TEST_F(StartupTest, SecondProcessOnSamePortFails) {
   ASSERT_TRUE(exit_code.has_value()) << "a second orchestrator runs on port " << port();
   EXPECT_EQ(*exit_code, 6) << second.output();
   EXPECT_THAT(second.output(), HasSubstr(":" + std::to_string(port())));
+  // It stopped on its own error, not on a signal.
+  EXPECT_THAT(second.output(), Not(HasSubstr("received signal")));
   EXPECT_EQ(call("GET", "/health", "v1").status, 200);
 }
 
@@ -245,6 +247,8 @@ TEST(OrchestratorProcessTest, DetachedStartStatusAndStop) {
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;
   EXPECT_NE(::kill(pid, 0), 0) << "the orchestrator still runs after stop";
   EXPECT_FALSE(fs::exists(workspace.state_dir() / "orchestrator.json"));
+  std::string log = read_text(workspace.state_dir() / "logs" / "orchestrator.log");
+  EXPECT_THAT(log, HasSubstr("received signal 15, stopping"));
 }
 
 }  // namespace

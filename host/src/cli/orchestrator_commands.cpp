@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <deque>
 #include <fstream>
@@ -48,20 +49,38 @@ bool process_alive(pid_t pid) {
 }
 
 // Blocks SIGINT and SIGTERM in every thread, then waits for one on a thread of its own
-// and stops the orchestrator, so the main thread returns from run().
-std::thread stop_on_signal(host::Orchestrator& orchestrator) {
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
-  return std::thread([signals, &orchestrator] {
-    int received = 0;
-    sigwait(&signals, &received);
-    host::component_logger("orchestrator")->info("received signal {}, stopping", received);
-    orchestrator.stop();
-  });
-}
+// and stops the orchestrator, so the main thread returns from run(). finish() ends the
+// thread when the orchestrator stopped for another reason, without logging a signal.
+class SignalStopper {
+ public:
+  explicit SignalStopper(host::Orchestrator& orchestrator) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    thread_ = std::thread([this, signals, &orchestrator] {
+      int received = 0;
+      sigwait(&signals, &received);
+      if (finishing_) return;
+      host::component_logger("orchestrator")->info("received signal {}, stopping", received);
+      orchestrator.stop();
+    });
+  }
+
+  ~SignalStopper() { finish(); }
+
+  void finish() {
+    if (!thread_.joinable()) return;
+    finishing_ = true;
+    ::kill(::getpid(), SIGTERM);  // blocked in every thread, so only sigwait() takes it
+    thread_.join();
+  }
+
+ private:
+  std::atomic<bool> finishing_ = false;
+  std::thread thread_;
+};
 
 // Returns whether standard error is `file`, as in the process that --detach starts.
 bool stderr_is(const std::filesystem::path& file) {
@@ -88,23 +107,12 @@ int run_foreground(host::Host& host, const StartArguments& arguments) {
   host::setup_logging(logging);
 
   host::Orchestrator orchestrator(host, options);
-  std::thread signal_thread = stop_on_signal(orchestrator);
-  int port = 0;
-  try {
-    port = orchestrator.start();
-  } catch (...) {
-    // Destroying a joinable thread calls std::terminate, so wake the signal thread and
-    // join it before the error (port in use, workspace taken) reaches the caller.
-    ::kill(::getpid(), SIGTERM);
-    signal_thread.join();
-    throw;
-  }
+  SignalStopper stopper(orchestrator);  // ends its thread also when start() throws
+  int port = orchestrator.start();
   std::cout << "orchestrator listening on http://" << options.host << ":" << port << '\n'
             << std::flush;
   orchestrator.run();
-  // Wake the signal thread if the server stopped for another reason.
-  ::kill(::getpid(), SIGTERM);
-  signal_thread.join();
+  stopper.finish();
   return 0;
 }
 
