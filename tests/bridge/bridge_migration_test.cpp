@@ -26,7 +26,7 @@ class BridgeMigrationTest : public ::testing::Test {
     json::value decisions = workspace_.run_json(args);
     std::map<std::string, std::string> paths;
     for (const auto& decision : decisions.as_array()) {
-      paths[text_of(decision, "name")] = text_of(decision, "path");
+      paths[text(decision, "name")] = text(decision, "path");
     }
     return paths;
   }
@@ -56,7 +56,7 @@ TEST_F(BridgeMigrationTest, ShareWithinTwoPointsAndSticky) {
 
 TEST_F(BridgeMigrationTest, OperationsFollowTheirRoute) {
   set_percentage(50);
-  BridgeOrchestrator orchestrator(workspace_, {});
+  DetachedOrchestrator orchestrator(workspace_, {});
   ASSERT_TRUE(orchestrator.running()) << orchestrator.start_error();
   auto names = names_with_prefix("m", 4);
   std::map<std::string, std::string> paths = route(names);

@@ -47,7 +47,7 @@ class BridgeModesTest : public ::testing::Test {
     }
   }
 
-  std::string config_text() const { return read_all(workspace_.path() / "config.toml"); }
+  std::string config_text() const { return read_text(workspace_.path() / "config.toml"); }
 
   BridgeWorkspace workspace_;
 };
@@ -58,10 +58,10 @@ void expect_legacy_shape(const json::value& record, const std::string& name) {
   for (const auto& [key, value] : record.as_object()) keys.emplace_back(key);
   std::sort(keys.begin(), keys.end());
   EXPECT_THAT(keys, ElementsAre("created", "ip", "name", "plan", "status", "zone"));
-  EXPECT_EQ(text_of(record, "name"), name);
-  EXPECT_EQ(text_of(record, "plan"), "2xCPU-4GB");
-  EXPECT_EQ(text_of(record, "status"), "running");
-  EXPECT_FALSE(text_of(record, "ip").empty());
+  EXPECT_EQ(text(record, "name"), name);
+  EXPECT_EQ(text(record, "plan"), "2xCPU-4GB");
+  EXPECT_EQ(text(record, "status"), "running");
+  EXPECT_FALSE(text(record, "ip").empty());
 }
 
 TEST_F(BridgeModesTest, ModeSetWritesWorkspaceConfig) {
@@ -135,7 +135,7 @@ TEST_F(BridgeModesTest, OffRunsCommandUnrouted) {
 
 TEST_F(BridgeModesTest, CompatibilityRunsOnNewSystem) {
   set_mode("compatibility");
-  BridgeOrchestrator orchestrator(workspace_, {});
+  DetachedOrchestrator orchestrator(workspace_, {});
   ASSERT_TRUE(orchestrator.running()) << orchestrator.start_error();
 
   json::value record = bridged_json({"server", "create", "web-01", "2xCPU-4GB"});
@@ -146,19 +146,19 @@ TEST_F(BridgeModesTest, CompatibilityRunsOnNewSystem) {
 
   // A dry run changes nothing on either side.
   json::value planned = bridged_json({"server", "create", "web-02", "2xCPU-4GB", "--dry-run"});
-  EXPECT_EQ(text_of(planned, "status"), "planned");
+  EXPECT_EQ(text(planned, "status"), "planned");
   json::value list = bridged_json({"server", "list"});
   ASSERT_EQ(list.as_array().size(), 1u);
-  EXPECT_EQ(text_of(list.as_array()[0], "name"), "web-01");
+  EXPECT_EQ(text(list.as_array()[0], "name"), "web-01");
 }
 
 TEST_F(BridgeModesTest, CompatibilityFallsBackWhenOrchestratorStopped) {
   set_mode("compatibility");
   {
-    BridgeOrchestrator orchestrator(workspace_, {});
+    DetachedOrchestrator orchestrator(workspace_, {});
     ASSERT_TRUE(orchestrator.running()) << orchestrator.start_error();
   }  // stopped here
-  RefusingPort closed;
+  ClosedPort closed;
   std::vector<std::string> options = {"--set", "orchestrator.port=" + std::to_string(closed.port()),
                                       "--correlation-id", "bridge-test-0001"};
   json::value record = bridged_json({"server", "create", "web-02", "2xCPU-4GB"}, options);
@@ -168,22 +168,22 @@ TEST_F(BridgeModesTest, CompatibilityFallsBackWhenOrchestratorStopped) {
   EXPECT_EQ(count("legacy"), 1);
   EXPECT_EQ(count("new"), 0);
 
-  std::string log = read_all(workspace_.path() / ".provisioning" / "logs" / "provisioning.log");
+  std::string log = read_text(workspace_.path() / ".provisioning" / "logs" / "provisioning.log");
   EXPECT_THAT(log, HasSubstr("server create server=web-02 path=new"));
   EXPECT_THAT(log, HasSubstr("correlation_id=bridge-test-0001"));
   EXPECT_THAT(log, HasSubstr("falling back to legacy"));
 
   // The server now lives in the legacy store, so its next operations go there directly.
   json::value shown = bridged_json({"server", "show", "web-02"}, options);
-  EXPECT_EQ(text_of(shown, "name"), "web-02");
+  EXPECT_EQ(text(shown, "name"), "web-02");
   EXPECT_EQ(count("fallbacks"), 1);
   EXPECT_EQ(count("legacy"), 2);
 }
 
 TEST_F(BridgeModesTest, CompatibilityFallsBackOnProviderError) {
   set_mode("compatibility");
-  BridgeOrchestrator orchestrator(workspace_,
-                                  {"paths.extensions=" + std::string(FAILING_PROVIDER_EXTENSIONS)});
+  DetachedOrchestrator orchestrator(
+      workspace_, {"paths.extensions=" + std::string(FAILING_PROVIDER_EXTENSIONS)});
   ASSERT_TRUE(orchestrator.running()) << orchestrator.start_error();
 
   json::value record = bridged_json({"server", "create", "web-03", "2xCPU-4GB"});
@@ -194,7 +194,7 @@ TEST_F(BridgeModesTest, CompatibilityFallsBackOnProviderError) {
   // The legacy path copied the record into the current store, so both stores agree.
   json::value current =
       workspace_.run_json({"--set", "bridge.legacy_path=", "server", "show", "web-03"});
-  EXPECT_EQ(text_of(current, "name"), "web-03");
+  EXPECT_EQ(text(current, "name"), "web-03");
 
   auto removed = bridged({"server", "delete", "web-03"});
   ASSERT_EQ(removed.exit_code, 0) << removed.err;
@@ -207,11 +207,11 @@ TEST_F(BridgeModesTest, CompatibilityFallsBackOnProviderError) {
 TEST_F(BridgeModesTest, BackToOffLeavesStoresConsistent) {
   set_mode("compatibility");
   {
-    BridgeOrchestrator orchestrator(workspace_, {});
+    DetachedOrchestrator orchestrator(workspace_, {});
     ASSERT_TRUE(orchestrator.running()) << orchestrator.start_error();
     ASSERT_EQ(bridged({"server", "create", "new-01", "2xCPU-4GB"}).exit_code, 0);
   }
-  RefusingPort closed;
+  ClosedPort closed;
   std::vector<std::string> down = {"--set", "orchestrator.port=" + std::to_string(closed.port())};
   auto fallback = bridged({"server", "create", "old-01", "2xCPU-4GB"}, down);
   ASSERT_EQ(fallback.exit_code, 0) << fallback.err;
@@ -225,7 +225,7 @@ TEST_F(BridgeModesTest, BackToOffLeavesStoresConsistent) {
   EXPECT_EQ(check.exit_code, 0) << check.out << check.err;
   json::value servers = workspace_.run_json({"--set", "bridge.legacy_path=", "server", "list"});
   std::vector<std::string> names;
-  for (const auto& server : servers.as_array()) names.push_back(text_of(server, "name"));
+  for (const auto& server : servers.as_array()) names.push_back(text(server, "name"));
   std::sort(names.begin(), names.end());
   EXPECT_THAT(names, ElementsAre("new-01", "old-01", "old-02"));
 }

@@ -28,7 +28,7 @@ TEST_F(BridgeShimsTest, InstallsExecutableEntryPoints) {
     struct stat info {};
     ASSERT_EQ(::stat((install_ / file).c_str(), &info), 0) << file;
     EXPECT_EQ(info.st_mode & 0111, 0111u) << file << " is not executable";
-    EXPECT_THAT(read_all(install_ / file), HasSubstr(PROVISIONING_BINARY));
+    EXPECT_THAT(read_text(install_ / file), HasSubstr(PROVISIONING_BINARY));
   }
 }
 
@@ -36,7 +36,7 @@ TEST_F(BridgeShimsTest, LegacyCommandsRunUnchanged) {
   auto set = workspace_.run(
       {"bridge", "mode", "set", "compatibility", "--legacy-path", workspace_.legacy().string()});
   ASSERT_EQ(set.exit_code, 0) << set.err;
-  BridgeOrchestrator orchestrator(workspace_, {});
+  DetachedOrchestrator orchestrator(workspace_, {});
   ASSERT_TRUE(orchestrator.running()) << orchestrator.start_error();
 
   auto created = workspace_.run_program(
@@ -49,8 +49,8 @@ TEST_F(BridgeShimsTest, LegacyCommandsRunUnchanged) {
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   json::value servers = json::parse(listed.out);
   ASSERT_EQ(servers.as_array().size(), 1u);
-  EXPECT_EQ(text_of(servers.as_array()[0], "name"), "web-01");
-  EXPECT_EQ(text_of(servers.as_array()[0], "status"), "running");
+  EXPECT_EQ(text(servers.as_array()[0], "name"), "web-01");
+  EXPECT_EQ(text(servers.as_array()[0], "status"), "running");
   EXPECT_TRUE(servers.as_array()[0].as_object().contains("ip"));
 }
 
@@ -59,9 +59,9 @@ TEST_F(BridgeShimsTest, OrchestratorEntryStartsWithBridge) {
                                          "--bridge-mode", "--legacy-path",
                                          workspace_.legacy().string(), "--port", "0", "--detach"});
   ASSERT_EQ(started.exit_code, 0) << started.err;
-  auto state = json::parse(read_all(workspace_.path() / ".provisioning" / "orchestrator.json"));
+  auto state = json::parse(read_text(workspace_.path() / ".provisioning" / "orchestrator.json"));
   auto pid = state.at("pid").as_int64();
-  std::string command_line = read_all("/proc/" + std::to_string(pid) + "/cmdline");
+  std::string command_line = read_text("/proc/" + std::to_string(pid) + "/cmdline");
   std::replace(command_line.begin(), command_line.end(), '\0', ' ');
   auto stopped = workspace_.run({"orchestrator", "stop"});
   EXPECT_EQ(stopped.exit_code, 0) << stopped.err;

@@ -19,12 +19,12 @@ class ConfigMigrateTest : public ::testing::Test {
     std::map<std::string, json::value> values;
     json::value entries = json::parse(result.out);
     for (const auto& entry : entries.as_array()) {
-      values[text_of(entry, "key")] = entry.as_object().at("value");
+      values[text(entry, "key")] = entry.as_object().at("value");
     }
     return values;
   }
 
-  std::string config_text() const { return read_all(workspace_.path() / "config.toml"); }
+  std::string config_text() const { return read_text(workspace_.path() / "config.toml"); }
 
   BridgeWorkspace workspace_;
   // Legacy variables, each mapping to a key that no file sets.
@@ -89,7 +89,7 @@ TEST_F(ConfigMigrateTest, WritesToChosenFile) {
   auto result = workspace_.run({"config", "migrate-env", "--write", "--file", file.string()},
                                {{"PROVISIONING_ORCHESTRATOR_PORT", "9292"}});
   ASSERT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_THAT(read_all(file), HasSubstr("[orchestrator]\nport = 9292"));
+  EXPECT_THAT(read_text(file), HasSubstr("[orchestrator]\nport = 9292"));
   EXPECT_THAT(config_text(), Not(HasSubstr("9292")));
 }
 

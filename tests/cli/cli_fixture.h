@@ -23,14 +23,7 @@ class CliTest : public ::testing::TestWithParam<std::string> {
     ASSERT_EQ(init.exit_code, 0) << init.err;
   }
 
-  std::map<std::string, std::string> environment() const {
-    return {{"HOME", home_.path().string()},
-            {"XDG_DATA_HOME", (home_ / "data").string()},
-            {"XDG_CONFIG_HOME", (home_ / "config").string()},
-            {"PROVISIONING_WORKSPACE", ""},
-            {"PROVISIONING_ENV", ""},
-            {"PROVISIONING_EXTENSIONS_PATH", ""}};
-  }
+  std::map<std::string, std::string> environment() const { return home_environment(home_); }
 
   ProcessResult run_raw(std::vector<std::string> args,
                         std::map<std::string, std::string> extra_env = {}) const {
@@ -62,11 +55,5 @@ class CliTest : public ::testing::TestWithParam<std::string> {
   TempDir home_{"provisioning-cli"};
   std::filesystem::path workspace_;
 };
-
-inline std::string text(const json::value& value, std::string_view key) {
-  const json::value* found = value.as_object().if_contains(key);
-  if (found == nullptr || !found->is_string()) return {};
-  return std::string(found->get_string());
-}
 
 }  // namespace provisioning::testing

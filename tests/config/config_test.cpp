@@ -9,12 +9,14 @@
 #include <map>
 #include <string>
 
+#include "../support/sdk_error.h"
 #include "temp_dir_test.h"
 
 namespace provisioning::host {
 namespace {
 
 namespace fs = std::filesystem;
+using provisioning::testing::expect_sdk_error;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -60,18 +62,6 @@ class ConfigTest : public testing::TempDirTest {
     sources.flags = std::move(flags);
     sources.environment = fixed_environment(std::move(variables));
     return Config::load(sources);
-  }
-
-  // Runs `action`, which must throw sdk::Error, and returns the error.
-  template <typename Action>
-  static sdk::Error error_from(Action&& action) {
-    try {
-      action();
-    } catch (const sdk::Error& error) {
-      return error;
-    }
-    ADD_FAILURE() << "no sdk::Error was thrown";
-    return sdk::Error::internal("no error");
   }
 
   std::string origin_of(const fs::path& file, std::string_view label) const {
@@ -163,7 +153,7 @@ TEST_F(ConfigTest, EnvironmentFlagBeatsProvisioningEnv) {
 }
 
 TEST_F(ConfigTest, InvalidProvisioningEnvIsRejected) {
-  sdk::Error error = error_from([&] { load({{"PROVISIONING_ENV", "qa"}}); });
+  sdk::Error error = expect_sdk_error([&] { load({{"PROVISIONING_ENV", "qa"}}); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("PROVISIONING_ENV is 'qa'"));
@@ -211,7 +201,7 @@ TEST_F(ConfigTest, RequireExplainsHowToSetMissingKey) {
   Config config = load();
 
   EXPECT_FALSE(config.find("orchestrator.auth_token").has_value());
-  sdk::Error error = error_from([&] { config.require("orchestrator.auth_token"); });
+  sdk::Error error = expect_sdk_error([&] { config.require("orchestrator.auth_token"); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr("configuration key 'orchestrator.auth_token' is not set"));
@@ -223,7 +213,7 @@ TEST_F(ConfigTest, RequireExplainsHowToSetMissingKey) {
 TEST_F(ConfigTest, RequireTopLevelKeyHasNoTableLine) {
   Config config = load();
 
-  sdk::Error error = error_from([&] { config.require("region"); });
+  sdk::Error error = expect_sdk_error([&] { config.require("region"); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr(" as\n  region = \"...\"\n"));
@@ -235,7 +225,7 @@ TEST_F(ConfigTest, InvalidTomlNamesFileLineAndColumn) {
   fs::path file = workspace_ / "config.toml";
   write(file, "[storage]\nbackend = \"sqlite\"\nport = = 3\n");
 
-  sdk::Error error = error_from([&] { load(); });
+  sdk::Error error = expect_sdk_error([&] { load(); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr(file.string() + ":3:"));
@@ -246,7 +236,7 @@ TEST_F(ConfigTest, InvalidTomlColumnIsReported) {
   fs::path file = user_file_;
   write(file, "name = \"unterminated\n");
 
-  sdk::Error error = error_from([&] { load(); });
+  sdk::Error error = expect_sdk_error([&] { load(); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   std::string message = error.what();
@@ -261,7 +251,7 @@ TEST_F(ConfigTest, InvalidTomlColumnIsReported) {
 TEST_F(ConfigTest, InvalidDefaultsFileSuggestsReinstall) {
   write(defaults_file_, "[storage\n");
 
-  sdk::Error error = error_from([&] { load(); });
+  sdk::Error error = expect_sdk_error([&] { load(); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr(defaults_file_.string() + ":1:"));
@@ -271,7 +261,7 @@ TEST_F(ConfigTest, InvalidDefaultsFileSuggestsReinstall) {
 TEST_F(ConfigTest, MissingDefaultsFileIsNotFound) {
   fs::remove(defaults_file_);
 
-  sdk::Error error = error_from([&] { load(); });
+  sdk::Error error = expect_sdk_error([&] { load(); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr(defaults_file_.string()));
@@ -330,10 +320,10 @@ TEST_F(ConfigTest, WrongTypeNamesKeyTypeValueAndOrigin) {
   write(workspace_ / "config.toml", "[orchestrator]\nport = \"9091\"\n");
   Config config = load();
 
-  sdk::Error port_error = error_from([&] { config.get_int("orchestrator.port"); });
-  sdk::Error host_error = error_from([&] { config.get_bool("orchestrator.host"); });
-  sdk::Error level_error = error_from([&] { config.get_double("logging.level"); });
-  sdk::Error zone_error = error_from([&] { config.get_int("server.default_zone"); });
+  sdk::Error port_error = expect_sdk_error([&] { config.get_int("orchestrator.port"); });
+  sdk::Error host_error = expect_sdk_error([&] { config.get_bool("orchestrator.host"); });
+  sdk::Error level_error = expect_sdk_error([&] { config.get_double("logging.level"); });
+  sdk::Error zone_error = expect_sdk_error([&] { config.get_int("server.default_zone"); });
 
   EXPECT_EQ(port_error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(port_error.what(), HasSubstr("'orchestrator.port' must be an integer"));
@@ -351,7 +341,7 @@ TEST_F(ConfigTest, WrongTypeNamesKeyTypeValueAndOrigin) {
 TEST_F(ConfigTest, GetStringRejectsInteger) {
   Config config = load();
 
-  sdk::Error error = error_from([&] { config.get_string("orchestrator.port"); });
+  sdk::Error error = expect_sdk_error([&] { config.get_string("orchestrator.port"); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("'orchestrator.port' must be a string"));
@@ -389,8 +379,8 @@ TEST_F(ConfigTest, InvalidEnvironmentTextNamesVariable) {
   Config config = load(
       {{"PROVISIONING_ORCHESTRATOR_PORT", "80a"}, {"PROVISIONING_LOGGING_LEGACY_FORMAT", "maybe"}});
 
-  sdk::Error port_error = error_from([&] { config.get_int("orchestrator.port"); });
-  sdk::Error format_error = error_from([&] { config.get_bool("logging.legacy_format"); });
+  sdk::Error port_error = expect_sdk_error([&] { config.get_int("orchestrator.port"); });
+  sdk::Error format_error = expect_sdk_error([&] { config.get_bool("logging.legacy_format"); });
 
   EXPECT_EQ(port_error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(port_error.what(), HasSubstr("PROVISIONING_ORCHESTRATOR_PORT is '80a'"));
@@ -411,7 +401,7 @@ TEST_F(ConfigTest, FlagTextIsConverted) {
 TEST_F(ConfigTest, InvalidFlagTextNamesValue) {
   Config config = load({}, {{"orchestrator.port", "eighty"}});
 
-  sdk::Error error = error_from([&] { config.get_int("orchestrator.port"); });
+  sdk::Error error = expect_sdk_error([&] { config.get_int("orchestrator.port"); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("command-line value 'eighty'"));
@@ -454,7 +444,7 @@ TEST_F(ConfigTest, FlagBeatsRuntimeSwitch) {
 }
 
 TEST_F(ConfigTest, InvalidDebugSwitchIsRejected) {
-  sdk::Error error = error_from([&] { load({{"PROVISIONING_DEBUG", "verbose"}}); });
+  sdk::Error error = expect_sdk_error([&] { load({{"PROVISIONING_DEBUG", "verbose"}}); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("PROVISIONING_DEBUG is 'verbose'"));

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <provisioning/sdk/error.h>
 
+#include "../support/sdk_error.h"
 #include "config.h"
 #include "temp_dir_test.h"
 
@@ -11,6 +12,7 @@ namespace provisioning::host {
 namespace {
 
 namespace fs = std::filesystem;
+using provisioning::testing::expect_sdk_error;
 using ::testing::HasSubstr;
 
 class WorkspaceTest : public testing::TempDirTest {
@@ -25,17 +27,6 @@ class WorkspaceTest : public testing::TempDirTest {
   ResolvedWorkspace resolve(const std::optional<fs::path>& flag,
                             std::map<std::string, std::string> variables = {}) const {
     return resolve_workspace(flag, fixed_environment(std::move(variables)), cwd_, user_data_);
-  }
-
-  template <typename Action>
-  static sdk::Error error_from(Action&& action) {
-    try {
-      action();
-    } catch (const sdk::Error& error) {
-      return error;
-    }
-    ADD_FAILURE() << "no sdk::Error was thrown";
-    return sdk::Error::internal("no error");
   }
 
   fs::path user_data_;
@@ -107,7 +98,7 @@ TEST_F(WorkspaceTest, InitOverFileIsRejected) {
   fs::path dir = root_ / "ws";
   write(dir, "not a directory");
 
-  sdk::Error error = error_from([&] { init_workspace(dir); });
+  sdk::Error error = expect_sdk_error([&] { init_workspace(dir); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kAlreadyExists);
   EXPECT_THAT(error.what(), HasSubstr(dir.string()));
@@ -179,7 +170,7 @@ TEST_F(WorkspaceTest, RelativeFlagIsTakenFromCwd) {
 TEST_F(WorkspaceTest, FlagNamingMissingDirectoryIsNotFound) {
   fs::path missing = root_ / "missing";
 
-  sdk::Error error = error_from([&] { resolve(missing); });
+  sdk::Error error = expect_sdk_error([&] { resolve(missing); });
 
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr("'" + missing.string() + "'"));
@@ -193,7 +184,7 @@ TEST_F(WorkspaceTest, VariableNamingNonWorkspaceIsNotFound) {
   fs::path plain = root_ / "plain";
   fs::create_directories(plain);
 
-  sdk::Error error = error_from([&] {
+  sdk::Error error = expect_sdk_error([&] {
     resolve(std::nullopt, {{"PROVISIONING_WORKSPACE", plain.string()}});
   });
 

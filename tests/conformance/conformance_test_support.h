@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "support/loader_fixture.h"
 #include "support/run_process.h"
 #include "support/temp_dir.h"
 
@@ -39,10 +40,6 @@ inline std::vector<std::filesystem::path> first_party_plugins() {
 inline std::filesystem::path conformance_fixture(const std::string& target,
                                                  const std::string& name) {
   return std::filesystem::path(CONFORMANCE_FIXTURE_DIR) / target / (name + ".so");
-}
-
-inline std::filesystem::path loader_fixture(const std::string& target, const std::string& name) {
-  return std::filesystem::path(LOADER_FIXTURE_DIR) / target / (name + ".so");
 }
 
 // Loads `file` with the kit's loader and runs every check of its kind in a scratch

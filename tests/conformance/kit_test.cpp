@@ -4,23 +4,12 @@
 #include <provisioning/sdk/error.h>
 
 #include "conformance_test_support.h"
+#include "support/sdk_error.h"
 
 namespace provisioning::testing {
 namespace {
 
 using ::testing::HasSubstr;
-
-// Runs `action`, expects sdk::Error, and returns it.
-template <typename Action>
-sdk::Error expect_sdk_error(Action action) {
-  try {
-    action();
-  } catch (const sdk::Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected sdk::Error";
-  return sdk::Error::internal("no error");
-}
 
 TEST(CheckList, HasChecksOfEveryKind) {
   EXPECT_EQ(conformance::list_checks(sdk::PluginKind::kProvider).size(), 12u);

@@ -15,9 +15,9 @@ class CatalogLockTest : public WorkspaceTest {
  protected:
   void SetUp() override {
     WorkspaceTest::SetUp();
-    installed_ = install(fixture("fixture_good", "fixture")).file;
+    installed_ = install(loader_fixture("fixture_good", "fixture")).file;
     fs::create_directories(user_ / "provider");
-    fs::copy_file(fixture("fixture_good_v2", "fixture"), user_ / "provider" / "fixture.so");
+    fs::copy_file(loader_fixture("fixture_good_v2", "fixture"), user_ / "provider" / "fixture.so");
   }
 
   host::PluginCatalog discover() const {
@@ -88,7 +88,8 @@ TEST_F(CatalogLockTest, MissingPinnedFileBlocksEveryLayer) {
 
 TEST_F(CatalogLockTest, DuplicateClaimingPinnedNameMustMatch) {
   // "a.so" sorts before "fixture.so", so without the pin it would be the one in force.
-  fs::copy_file(fixture("fixture_good_v2", "fixture"), extensions_dir() / "provider" / "a.so");
+  fs::copy_file(loader_fixture("fixture_good_v2", "fixture"),
+                extensions_dir() / "provider" / "a.so");
   auto catalog = discover();
   const host::PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
   ASSERT_NE(entry, nullptr);
@@ -100,7 +101,8 @@ TEST_F(CatalogLockTest, DuplicateClaimingPinnedNameMustMatch) {
 }
 
 TEST_F(CatalogLockTest, UnpinnedWorkspacePluginStillLoads) {
-  fs::copy_file(fixture("fixture_other", "other"), extensions_dir() / "provider" / "other.so");
+  fs::copy_file(loader_fixture("fixture_other", "other"),
+                extensions_dir() / "provider" / "other.so");
   auto catalog = discover();
   const host::PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "other");
   ASSERT_NE(entry, nullptr);
@@ -115,7 +117,7 @@ TEST_F(CatalogLockTest, HostRefusesModifiedPinInsteadOfFallingBack) {
 
   corrupt_one_byte(installed_);
   auto reopened = open_host();
-  auto error = expect_error([&] { reopened->provider("fixture"); });
+  auto error = expect_sdk_error([&] { reopened->provider("fixture"); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("provider 'fixture' is pinned in extensions.lock"));
   EXPECT_THAT(error.what(), HasSubstr(installed_.string()));
@@ -124,7 +126,7 @@ TEST_F(CatalogLockTest, HostRefusesModifiedPinInsteadOfFallingBack) {
 
 TEST_F(CatalogLockTest, InvalidLockFileFailsHostOpen) {
   write_text(lock_file(), "lock_version = 1\n[[extension]]\nkind = 3\n");
-  auto error = expect_error([&] { open_host(); });
+  auto error = expect_sdk_error([&] { open_host(); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr(lock_file().string()));
   EXPECT_THAT(error.what(), HasSubstr("'kind' that is not a non-empty string"));

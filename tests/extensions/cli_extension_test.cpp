@@ -22,7 +22,7 @@ const json::value* find_named(const json::value& list, const std::string& name) 
 }
 
 TEST_P(ExtensionCliTest, InstallListVerify) {
-  fs::path source = fixture("fixture_good", "fixture");
+  fs::path source = loader_fixture("fixture_good", "fixture");
   auto installed_json = run_json({"extension", "install", source.string()});
   EXPECT_EQ(text(installed_json, "name"), "fixture");
   EXPECT_EQ(text(installed_json, "version"), "1.0.0");
@@ -49,8 +49,8 @@ TEST_P(ExtensionCliTest, InstallListVerify) {
 }
 
 TEST_P(ExtensionCliTest, VerifyFailsOnModifiedFile) {
-  run_json({"extension", "install", fixture("fixture_good", "fixture").string()});
-  run_json({"extension", "install", fixture("fixture_other", "other").string()});
+  run_json({"extension", "install", loader_fixture("fixture_good", "fixture").string()});
+  run_json({"extension", "install", loader_fixture("fixture_other", "other").string()});
   corrupt_one_byte(installed("provider", "other"));
 
   auto verify = run({"extension", "verify"});
@@ -79,8 +79,8 @@ TEST_P(ExtensionCliTest, VerifyFailsOnModifiedFile) {
 TEST_P(ExtensionCliTest, ModifiedPinBlocksUserLayer) {
   fs::path user_plugins = home_ / "data" / "provisioning" / "extensions" / "provider";
   fs::create_directories(user_plugins);
-  fs::copy_file(fixture("fixture_good_v2", "fixture"), user_plugins / "fixture.so");
-  run_json({"extension", "install", fixture("fixture_good", "fixture").string()});
+  fs::copy_file(loader_fixture("fixture_good_v2", "fixture"), user_plugins / "fixture.so");
+  run_json({"extension", "install", loader_fixture("fixture_good", "fixture").string()});
   auto created = run_json({"server", "create", "web-01", "1xCPU-1GB", "--provider", "fixture"});
   EXPECT_EQ(text(created, "status"), "running");
 
@@ -99,12 +99,13 @@ TEST_P(ExtensionCliTest, RejectedInstallCopiesNothing) {
   EXPECT_EQ(text_file.exit_code, 3);
   EXPECT_THAT(text_file.err, HasSubstr("is not a shared object"));
 
-  auto wrong_abi = run({"extension", "install", fixture("fixture_wrong_abi", "wrongabi").string()});
+  auto wrong_abi =
+      run({"extension", "install", loader_fixture("fixture_wrong_abi", "wrongabi").string()});
   EXPECT_EQ(wrong_abi.exit_code, 3);
   EXPECT_THAT(wrong_abi.err, HasSubstr("SDK ABI version 999"));
 
-  auto wrong_kind = run(
-      {"extension", "install", fixture("fixture_good", "fixture").string(), "--kind", "storage"});
+  auto wrong_kind = run({"extension", "install", loader_fixture("fixture_good", "fixture").string(),
+                         "--kind", "storage"});
   EXPECT_EQ(wrong_kind.exit_code, 3);
   EXPECT_THAT(wrong_kind.err, HasSubstr("--kind is storage"));
 
@@ -113,7 +114,7 @@ TEST_P(ExtensionCliTest, RejectedInstallCopiesNothing) {
 }
 
 TEST_P(ExtensionCliTest, RemoveAsksForConfirmation) {
-  run_json({"extension", "install", fixture("fixture_good", "fixture").string()});
+  run_json({"extension", "install", loader_fixture("fixture_good", "fixture").string()});
   auto unconfirmed = run({"extension", "remove", "fixture"});
   EXPECT_EQ(unconfirmed.exit_code, 3);
   EXPECT_THAT(unconfirmed.err, HasSubstr("Pass --yes"));
@@ -131,8 +132,8 @@ TEST_P(ExtensionCliTest, RemoveAsksForConfirmation) {
 }
 
 TEST_P(ExtensionCliTest, ListShowsUnlockedAndMissing) {
-  run_json({"extension", "install", fixture("fixture_good", "fixture").string()});
-  fs::copy_file(fixture("fixture_other", "other"), installed("provider", "other"));
+  run_json({"extension", "install", loader_fixture("fixture_good", "fixture").string()});
+  fs::copy_file(loader_fixture("fixture_other", "other"), installed("provider", "other"));
   fs::remove(installed("provider", "fixture"));
 
   auto list = run_json({"extension", "list"});
@@ -150,9 +151,9 @@ TEST_P(ExtensionCliTest, ListShowsUnlockedAndMissing) {
 }
 
 TEST_P(ExtensionCliTest, UpgradeChangesPinnedVersion) {
-  run_json({"extension", "install", fixture("fixture_good", "fixture").string()});
-  auto upgraded =
-      run_json({"extension", "upgrade", "fixture", fixture("fixture_good_v2", "fixture").string()});
+  run_json({"extension", "install", loader_fixture("fixture_good", "fixture").string()});
+  auto upgraded = run_json(
+      {"extension", "upgrade", "fixture", loader_fixture("fixture_good_v2", "fixture").string()});
   EXPECT_EQ(text(upgraded, "version"), "2.0.0");
   EXPECT_EQ(text(upgraded, "replaced_version"), "1.0.0");
   auto list = run_json({"extension", "list"});

@@ -9,6 +9,8 @@
 #include <map>
 #include <string>
 
+#include "../support/loader_fixture.h"
+#include "../support/sdk_error.h"
 #include "../support/temp_dir.h"
 #include "extensions.h"
 #include "sha256.h"
@@ -17,23 +19,6 @@
 namespace provisioning::testing {
 
 namespace fs = std::filesystem;
-
-// A loader fixture plugin built by tests/loader/fixtures.
-inline fs::path fixture(const std::string& target, const std::string& file) {
-  return fs::path(LOADER_FIXTURE_DIR) / target / (file + ".so");
-}
-
-// Runs `action`, expects sdk::Error, and returns it for checks on code and message.
-template <typename Action>
-sdk::Error expect_error(Action&& action) {
-  try {
-    action();
-  } catch (const sdk::Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected sdk::Error";
-  return sdk::Error::internal("no error was thrown");
-}
 
 // Every regular file under `dir` with the SHA-256 of its content, to prove that a
 // rejected command changed nothing.

@@ -17,13 +17,13 @@ TEST(Sha256, MatchesKnownDigests) {
   TempDir dir;
   write_text(dir / "abc", "abc");
   EXPECT_EQ(host::sha256_file_hex(dir / "abc"), host::sha256_hex("abc"));
-  auto error = expect_error([&] { host::sha256_file_hex(dir / "missing"); });
+  auto error = expect_sdk_error([&] { host::sha256_file_hex(dir / "missing"); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr("missing"));
 }
 
 TEST_F(InstallTest, InstallCopiesFileAndPinsIt) {
-  fs::path source = fixture("fixture_good", "fixture");
+  fs::path source = loader_fixture("fixture_good", "fixture");
   auto result = install(source);
 
   fs::path installed = extensions_dir() / "provider" / "fixture.so";
@@ -53,29 +53,29 @@ TEST_F(InstallTest, InstallCopiesFileAndPinsIt) {
 }
 
 TEST_F(InstallTest, SecondInstallNeedsForce) {
-  install(fixture("fixture_good", "fixture"));
+  install(loader_fixture("fixture_good", "fixture"));
   std::string lock_before = read_text(lock_file());
 
-  auto error = expect_error([&] { install(fixture("fixture_good_v2", "fixture")); });
+  auto error = expect_sdk_error([&] { install(loader_fixture("fixture_good_v2", "fixture")); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kAlreadyExists);
   EXPECT_THAT(error.what(), HasSubstr("provider 'fixture' is already installed"));
   EXPECT_THAT(error.what(), HasSubstr("--force"));
   EXPECT_THAT(error.what(), HasSubstr("extension upgrade fixture"));
   EXPECT_EQ(read_text(lock_file()), lock_before);
 
-  auto result = install(fixture("fixture_good_v2", "fixture"), /*force=*/true);
+  auto result = install(loader_fixture("fixture_good_v2", "fixture"), /*force=*/true);
   ASSERT_TRUE(result.replaced);
   EXPECT_EQ(result.replaced->version, "1.0.0");
   EXPECT_EQ(
       host::ExtensionLock::read(lock_file()).find(sdk::PluginKind::kProvider, "fixture")->version,
       "2.0.0");
-  EXPECT_EQ(read_text(result.file), read_text(fixture("fixture_good_v2", "fixture")));
+  EXPECT_EQ(read_text(result.file), read_text(loader_fixture("fixture_good_v2", "fixture")));
 }
 
 TEST_F(InstallTest, UnpinnedFileInTheWayNeedsForce) {
   fs::path existing = extensions_dir() / "provider" / "fixture.so";
-  fs::copy_file(fixture("fixture_good", "fixture"), existing);
-  auto error = expect_error([&] { install(fixture("fixture_good_v2", "fixture")); });
+  fs::copy_file(loader_fixture("fixture_good", "fixture"), existing);
+  auto error = expect_sdk_error([&] { install(loader_fixture("fixture_good_v2", "fixture")); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kAlreadyExists);
   EXPECT_THAT(error.what(), HasSubstr("already exists but is not in extensions.lock"));
   EXPECT_THAT(error.what(), HasSubstr("--force"));
@@ -92,12 +92,12 @@ struct RejectedCase {
 };
 
 TEST_F(InstallTest, RejectedFilesChangeNothing) {
-  install(fixture("fixture_other", "other"));
+  install(loader_fixture("fixture_other", "other"));
   write_text(temp_ / "notes.so", "plain text, not ELF");
   fs::create_directories(temp_ / "dir.so");
   std::vector<RejectedCase> cases = {
       {"wrong ABI",
-       fixture("fixture_wrong_abi", "wrongabi"),
+       loader_fixture("fixture_wrong_abi", "wrongabi"),
        std::nullopt,
        sdk::ErrorCode::kInvalidArgument,
        {"built for SDK ABI version 999", "this host provides ABI version 1", "rebuild it",
@@ -108,12 +108,12 @@ TEST_F(InstallTest, RejectedFilesChangeNothing) {
        sdk::ErrorCode::kInvalidArgument,
        {"is not a shared object", "notes.so", "nothing was installed"}},
       {"no manifest",
-       fixture("fixture_no_manifest", "nomanifest"),
+       loader_fixture("fixture_no_manifest", "nomanifest"),
        std::nullopt,
        sdk::ErrorCode::kInvalidArgument,
        {"has no plugin manifest", "nothing was installed"}},
       {"wrong kind",
-       fixture("fixture_good", "fixture"),
+       loader_fixture("fixture_good", "fixture"),
        sdk::PluginKind::kTaskserv,
        sdk::ErrorCode::kInvalidArgument,
        {"--kind is taskserv but its manifest declares kind provider", "--kind provider"}},
@@ -134,7 +134,7 @@ TEST_F(InstallTest, RejectedFilesChangeNothing) {
     host::InstallRequest request;
     request.source = test.source;
     request.kind = test.kind;
-    auto error = expect_error([&] { host::install_extension(workspace_, request); });
+    auto error = expect_sdk_error([&] { host::install_extension(workspace_, request); });
     EXPECT_EQ(error.code(), test.code) << test.label;
     for (const auto& part : test.expected) {
       EXPECT_THAT(error.what(), HasSubstr(part)) << test.label;
@@ -146,7 +146,7 @@ TEST_F(InstallTest, RejectedFilesChangeNothing) {
 
 TEST_F(InstallTest, DryRunWritesNothing) {
   host::InstallRequest request;
-  request.source = fixture("fixture_good", "fixture");
+  request.source = loader_fixture("fixture_good", "fixture");
   request.dry_run = true;
   auto result = host::install_extension(workspace_, request);
   EXPECT_EQ(result.installed.name, "fixture");
@@ -155,9 +155,9 @@ TEST_F(InstallTest, DryRunWritesNothing) {
 }
 
 TEST_F(InstallTest, UpgradeReplacesFileAndPin) {
-  auto first = install(fixture("fixture_good", "fixture"));
+  auto first = install(loader_fixture("fixture_good", "fixture"));
   host::InstallRequest request;
-  request.source = fixture("fixture_good_v2", "fixture");
+  request.source = loader_fixture("fixture_good_v2", "fixture");
   auto result = host::upgrade_extension(workspace_, "fixture", request);
 
   ASSERT_TRUE(result.replaced);
@@ -172,30 +172,30 @@ TEST_F(InstallTest, UpgradeReplacesFileAndPin) {
 }
 
 TEST_F(InstallTest, UpgradeRejectsOtherNameAndUninstalled) {
-  install(fixture("fixture_good", "fixture"));
+  install(loader_fixture("fixture_good", "fixture"));
   std::string lock_before = read_text(lock_file());
   host::InstallRequest request;
-  request.source = fixture("fixture_other", "other");
+  request.source = loader_fixture("fixture_other", "other");
 
-  auto renamed = expect_error([&] { host::upgrade_extension(workspace_, "fixture", request); });
+  auto renamed = expect_sdk_error([&] { host::upgrade_extension(workspace_, "fixture", request); });
   EXPECT_EQ(renamed.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(renamed.what(), HasSubstr("its manifest names provider 'other'"));
 
-  auto missing = expect_error([&] { host::upgrade_extension(workspace_, "other", request); });
+  auto missing = expect_sdk_error([&] { host::upgrade_extension(workspace_, "other", request); });
   EXPECT_EQ(missing.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(missing.what(), HasSubstr("provider 'other' is not installed"));
   EXPECT_THAT(missing.what(), HasSubstr("extension install"));
   EXPECT_EQ(read_text(lock_file()), lock_before);
 
-  request.source = fixture("fixture_wrong_abi", "wrongabi");
-  auto abi = expect_error([&] { host::upgrade_extension(workspace_, "fixture", request); });
+  request.source = loader_fixture("fixture_wrong_abi", "wrongabi");
+  auto abi = expect_sdk_error([&] { host::upgrade_extension(workspace_, "fixture", request); });
   EXPECT_EQ(abi.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(abi.what(), HasSubstr("SDK ABI version 999"));
 }
 
 TEST_F(InstallTest, RemoveDeletesFileAndPin) {
-  install(fixture("fixture_good", "fixture"));
-  install(fixture("fixture_other", "other"));
+  install(loader_fixture("fixture_good", "fixture"));
+  install(loader_fixture("fixture_other", "other"));
   auto found = host::find_installed_extension(workspace_, "fixture", std::nullopt);
   EXPECT_EQ(found.kind, sdk::PluginKind::kProvider);
   EXPECT_TRUE(found.file_exists);
@@ -207,17 +207,17 @@ TEST_F(InstallTest, RemoveDeletesFileAndPin) {
   EXPECT_EQ(lock.find(sdk::PluginKind::kProvider, "fixture"), nullptr);
   EXPECT_NE(lock.find(sdk::PluginKind::kProvider, "other"), nullptr);
 
-  auto error =
-      expect_error([&] { host::find_installed_extension(workspace_, "fixture", std::nullopt); });
+  auto error = expect_sdk_error(
+      [&] { host::find_installed_extension(workspace_, "fixture", std::nullopt); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr("no extension named 'fixture' is installed"));
 }
 
 TEST_F(InstallTest, RemoveNeedsKindWhenNameIsShared) {
-  install(fixture("fixture_good", "fixture"));
+  install(loader_fixture("fixture_good", "fixture"));
   write_text(extensions_dir() / "taskserv" / "fixture.so", "stale");
-  auto error =
-      expect_error([&] { host::find_installed_extension(workspace_, "fixture", std::nullopt); });
+  auto error = expect_sdk_error(
+      [&] { host::find_installed_extension(workspace_, "fixture", std::nullopt); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("provider, taskserv"));
   EXPECT_THAT(error.what(), HasSubstr("--kind"));
@@ -237,10 +237,10 @@ std::map<std::string, host::ExtensionCheck> checks_by_name(const fs::path& works
 }
 
 TEST_F(InstallTest, VerifyReportsEveryState) {
-  install(fixture("fixture_good", "fixture"));
-  install(fixture("fixture_other", "other"));
-  install(fixture("fixture_marker", "marker"));
-  fs::copy_file(fixture("fixture_api", "v0"), extensions_dir() / "api" / "v0.so");
+  install(loader_fixture("fixture_good", "fixture"));
+  install(loader_fixture("fixture_other", "other"));
+  install(loader_fixture("fixture_marker", "marker"));
+  fs::copy_file(loader_fixture("fixture_api", "v0"), extensions_dir() / "api" / "v0.so");
 
   auto clean = checks_by_name(workspace_);
   ASSERT_EQ(clean.size(), 4u);

@@ -102,7 +102,8 @@ TEST(LockFile, InvalidContentIsRejected) {
        "invalid name '../x'"},
   };
   for (const auto& test : cases) {
-    auto error = expect_error([&] { host::ExtensionLock::parse(test.text, "ws/extensions.lock"); });
+    auto error =
+        expect_sdk_error([&] { host::ExtensionLock::parse(test.text, "ws/extensions.lock"); });
     EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument) << test.text;
     EXPECT_THAT(error.what(), HasSubstr(test.expected)) << test.text;
     EXPECT_THAT(error.what(), HasSubstr("ws/extensions.lock")) << test.text;
@@ -110,7 +111,7 @@ TEST(LockFile, InvalidContentIsRejected) {
 }
 
 TEST(LockFile, NewerFormatAsksForUpgrade) {
-  auto error = expect_error([] { host::ExtensionLock::parse("lock_version = 2\n", "x.lock"); });
+  auto error = expect_sdk_error([] { host::ExtensionLock::parse("lock_version = 2\n", "x.lock"); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("lock_version 2"));
   EXPECT_THAT(error.what(), HasSubstr("upgrade provisioning"));

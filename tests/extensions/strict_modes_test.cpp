@@ -16,7 +16,7 @@ class StrictModesTest : public ::testing::Test {
   void SetUp() override {
     fs::create_directories(directory_);
     fs::permissions(directory_, fs::perms(0755));
-    fs::copy_file(fixture("fixture_good", "fixture"), plugin_);
+    fs::copy_file(loader_fixture("fixture_good", "fixture"), plugin_);
     fs::permissions(plugin_, fs::perms(0755));
   }
 

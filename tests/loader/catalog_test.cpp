@@ -4,6 +4,7 @@
 #include <provisioning/sdk/provider.h>
 #include <stdlib.h>
 
+#include "../support/loader_fixture.h"
 #include "../support/temp_dir.h"
 #include "plugin_catalog.h"
 #include "plugin_loader.h"
@@ -12,11 +13,8 @@ namespace provisioning::host {
 namespace {
 
 using ::testing::HasSubstr;
+using testing::loader_fixture;
 using testing::TempDir;
-
-std::filesystem::path fixture(const std::string& target, const std::string& file) {
-  return std::filesystem::path(LOADER_FIXTURE_DIR) / target / (file + ".so");
-}
 
 // Copies a fixture into <layer>/<kind>/<file name>.
 void install(const std::filesystem::path& layer, const std::string& kind,
@@ -43,9 +41,9 @@ struct Layers {
 
 TEST(Catalog, MoreSpecificLayerWins) {
   Layers layers;
-  install(layers.core, "provider", fixture("fixture_good", "fixture"));
-  install(layers.user, "provider", fixture("fixture_good", "fixture"));
-  install(layers.workspace, "provider", fixture("fixture_good_v2", "fixture"));
+  install(layers.core, "provider", loader_fixture("fixture_good", "fixture"));
+  install(layers.user, "provider", loader_fixture("fixture_good", "fixture"));
+  install(layers.workspace, "provider", loader_fixture("fixture_good_v2", "fixture"));
 
   auto catalog = PluginCatalog::discover(layers.directories());
   const PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
@@ -60,8 +58,8 @@ TEST(Catalog, MoreSpecificLayerWins) {
 
 TEST(Catalog, ExtensionsPathBeatsUserAndCore) {
   Layers layers;
-  install(layers.core, "provider", fixture("fixture_good", "fixture"));
-  install(layers.extra, "provider", fixture("fixture_good_v2", "fixture"));
+  install(layers.core, "provider", loader_fixture("fixture_good", "fixture"));
+  install(layers.extra, "provider", loader_fixture("fixture_good_v2", "fixture"));
   auto catalog = PluginCatalog::discover(layers.directories());
   const PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
   ASSERT_NE(entry, nullptr);
@@ -71,10 +69,10 @@ TEST(Catalog, ExtensionsPathBeatsUserAndCore) {
 
 TEST(Catalog, BrokenPluginsDoNotStopOthers) {
   Layers layers;
-  install(layers.core, "provider", fixture("fixture_good", "fixture"));
-  install(layers.core, "provider", fixture("fixture_other", "other"));
-  install(layers.core, "provider", fixture("fixture_wrong_abi", "wrongabi"));
-  install(layers.core, "provider", fixture("fixture_no_manifest", "nomanifest"));
+  install(layers.core, "provider", loader_fixture("fixture_good", "fixture"));
+  install(layers.core, "provider", loader_fixture("fixture_other", "other"));
+  install(layers.core, "provider", loader_fixture("fixture_wrong_abi", "wrongabi"));
+  install(layers.core, "provider", loader_fixture("fixture_no_manifest", "nomanifest"));
   testing::write_text(layers.core / "provider" / "notes.so", "plain text");
 
   auto catalog = PluginCatalog::discover(layers.directories());
@@ -91,8 +89,9 @@ TEST(Catalog, BrokenPluginsDoNotStopOthers) {
 
 TEST(Catalog, BrokenOverrideFallsBackToCore) {
   Layers layers;
-  install(layers.core, "provider", fixture("fixture_good", "fixture"));
-  install(layers.workspace, "provider", fixture("fixture_wrong_abi", "wrongabi"), "fixture.so");
+  install(layers.core, "provider", loader_fixture("fixture_good", "fixture"));
+  install(layers.workspace, "provider", loader_fixture("fixture_wrong_abi", "wrongabi"),
+          "fixture.so");
   auto catalog = PluginCatalog::discover(layers.directories());
   const PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
   ASSERT_NE(entry, nullptr);
@@ -103,8 +102,8 @@ TEST(Catalog, BrokenOverrideFallsBackToCore) {
 
 TEST(Catalog, DuplicateInOneLayerIsAProblem) {
   Layers layers;
-  install(layers.core, "provider", fixture("fixture_good", "fixture"), "a.so");
-  install(layers.core, "provider", fixture("fixture_good_v2", "fixture"), "b.so");
+  install(layers.core, "provider", loader_fixture("fixture_good", "fixture"), "a.so");
+  install(layers.core, "provider", loader_fixture("fixture_good_v2", "fixture"), "b.so");
   auto catalog = PluginCatalog::discover(layers.directories());
   const PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
   ASSERT_NE(entry, nullptr);
@@ -116,8 +115,8 @@ TEST(Catalog, DuplicateInOneLayerIsAProblem) {
 
 TEST(Catalog, EarlierExtensionsPathDirectoryWins) {
   TempDir root;
-  install(root / "first", "provider", fixture("fixture_good_v2", "fixture"));
-  install(root / "second", "provider", fixture("fixture_good", "fixture"));
+  install(root / "first", "provider", loader_fixture("fixture_good_v2", "fixture"));
+  install(root / "second", "provider", loader_fixture("fixture_good", "fixture"));
   auto catalog = PluginCatalog::discover({{PluginLayer::kExtensionsPath, root / "first"},
                                           {PluginLayer::kExtensionsPath, root / "second"}});
   const PluginEntry* entry = catalog.find(sdk::PluginKind::kProvider, "fixture");
@@ -130,7 +129,7 @@ TEST(Catalog, EarlierExtensionsPathDirectoryWins) {
 
 TEST(Catalog, PluginInWrongKindDirectoryIsAProblem) {
   Layers layers;
-  install(layers.core, "storage", fixture("fixture_good", "fixture"));
+  install(layers.core, "storage", loader_fixture("fixture_good", "fixture"));
   auto catalog = PluginCatalog::discover(layers.directories());
   EXPECT_TRUE(catalog.names(sdk::PluginKind::kStorage).empty());
   ASSERT_EQ(catalog.problems().size(), 1u);
@@ -139,7 +138,7 @@ TEST(Catalog, PluginInWrongKindDirectoryIsAProblem) {
 
 TEST(Catalog, DiscoveryRunsNoPluginCode) {
   Layers layers;
-  install(layers.core, "provider", fixture("fixture_marker", "marker"));
+  install(layers.core, "provider", loader_fixture("fixture_marker", "marker"));
   std::filesystem::path marker = layers.root / "loaded.marker";
   ::setenv("PROVISIONING_FIXTURE_MARKER", marker.c_str(), 1);
 

@@ -6,18 +6,18 @@
 #include <provisioning/sdk/provider.h>
 #include <provisioning/sdk/taskserv.h>
 
+#include "../support/loader_fixture.h"
+#include "../support/sdk_error.h"
 #include "../support/temp_dir.h"
 #include "plugin_loader.h"
 
 namespace provisioning::host {
 namespace {
 
+using testing::expect_sdk_error;
 using ::testing::HasSubstr;
+using testing::loader_fixture;
 using testing::TempDir;
-
-std::filesystem::path fixture(const std::string& target, const std::string& file) {
-  return std::filesystem::path(LOADER_FIXTURE_DIR) / target / (file + ".so");
-}
 
 sdk::PluginContext test_context() {
   sdk::PluginContext context;
@@ -25,20 +25,8 @@ sdk::PluginContext test_context() {
   return context;
 }
 
-// Runs `action`, expects sdk::Error, and returns it for checks on code and message.
-template <typename Action>
-sdk::Error expect_error(Action action) {
-  try {
-    action();
-  } catch (const sdk::Error& error) {
-    return error;
-  }
-  ADD_FAILURE() << "expected sdk::Error";
-  return sdk::Error::internal("no error");
-}
-
 TEST(Loader, LoadsWorkingProvider) {
-  auto provider = load_plugin_as<sdk::Provider>(fixture("fixture_good", "fixture"),
+  auto provider = load_plugin_as<sdk::Provider>(loader_fixture("fixture_good", "fixture"),
                                                 sdk::PluginKind::kProvider, test_context());
   ASSERT_TRUE(provider);
   EXPECT_EQ(provider.identity().name, "fixture");
@@ -51,9 +39,9 @@ TEST(Loader, LoadsWorkingProvider) {
 }
 
 TEST(Loader, RejectsWrongAbiBeforeLoading) {
-  auto file = fixture("fixture_wrong_abi", "wrongabi");
+  auto file = loader_fixture("fixture_wrong_abi", "wrongabi");
   auto error =
-      expect_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
+      expect_sdk_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("SDK ABI version 999"));
   EXPECT_THAT(error.what(), HasSubstr(file.string()));
@@ -62,9 +50,9 @@ TEST(Loader, RejectsWrongAbiBeforeLoading) {
 }
 
 TEST(Loader, RejectsFileWithoutManifest) {
-  auto file = fixture("fixture_no_manifest", "nomanifest");
+  auto file = loader_fixture("fixture_no_manifest", "nomanifest");
   auto error =
-      expect_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
+      expect_sdk_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("has no plugin manifest"));
   EXPECT_THAT(error.what(), HasSubstr(file.string()));
@@ -75,7 +63,7 @@ TEST(Loader, RejectsFileThatIsNotElf) {
   auto file = dir / "text.so";
   testing::write_text(file, "this is not a shared object\n");
   auto error =
-      expect_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
+      expect_sdk_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("is not a shared object"));
   EXPECT_THAT(error.what(), HasSubstr(file.string()));
@@ -84,42 +72,42 @@ TEST(Loader, RejectsFileThatIsNotElf) {
 TEST(Loader, RejectsTruncatedElf) {
   TempDir dir;
   auto file = dir / "truncated.so";
-  std::string bytes = testing::read_text(fixture("fixture_good", "fixture"));
+  std::string bytes = testing::read_text(loader_fixture("fixture_good", "fixture"));
   testing::write_text(file, bytes.substr(0, 200));
   auto error =
-      expect_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
+      expect_sdk_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("is not a shared object"));
 }
 
 TEST(Loader, ReportsMissingFile) {
   TempDir dir;
-  auto error = expect_error(
+  auto error = expect_sdk_error(
       [&] { load_plugin_file(dir / "absent.so", sdk::PluginKind::kProvider, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kNotFound);
   EXPECT_THAT(error.what(), HasSubstr("absent.so"));
 }
 
 TEST(Loader, RejectsKindMismatch) {
-  auto file = fixture("fixture_good", "fixture");
+  auto file = loader_fixture("fixture_good", "fixture");
   auto error =
-      expect_error([&] { load_plugin_file(file, sdk::PluginKind::kTaskserv, test_context()); });
+      expect_sdk_error([&] { load_plugin_file(file, sdk::PluginKind::kTaskserv, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("is a provider plugin, expected a taskserv plugin"));
 }
 
 TEST(Loader, RejectsObjectOfWrongInterface) {
-  auto file = fixture("fixture_wrong_interface", "wronginterface");
-  auto error = expect_error(
+  auto file = loader_fixture("fixture_wrong_interface", "wronginterface");
+  auto error = expect_sdk_error(
       [&] { load_plugin_as<sdk::Taskserv>(file, sdk::PluginKind::kTaskserv, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
   EXPECT_THAT(error.what(), HasSubstr("does not implement that interface"));
 }
 
 TEST(Loader, ReportsThrowingFactory) {
-  auto file = fixture("fixture_throwing_factory", "badfactory");
+  auto file = loader_fixture("fixture_throwing_factory", "badfactory");
   auto error =
-      expect_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
+      expect_sdk_error([&] { load_plugin_file(file, sdk::PluginKind::kProvider, test_context()); });
   EXPECT_EQ(error.code(), sdk::ErrorCode::kInternal);
   EXPECT_THAT(error.what(), HasSubstr("provider 'badfactory'"));
   EXPECT_THAT(error.what(), HasSubstr(file.string()));
@@ -128,10 +116,10 @@ TEST(Loader, ReportsThrowingFactory) {
 }
 
 TEST(Loader, GuardsThrowingMethods) {
-  auto file = fixture("fixture_throwing_method", "badmethod");
+  auto file = loader_fixture("fixture_throwing_method", "badmethod");
   auto provider = load_plugin_as<sdk::Provider>(file, sdk::PluginKind::kProvider, test_context());
 
-  auto unexpected = expect_error([&] {
+  auto unexpected = expect_sdk_error([&] {
     provider.call("create_server", [](sdk::Provider& p) { return p.create_server({}); });
   });
   EXPECT_EQ(unexpected.code(), sdk::ErrorCode::kInternal);
@@ -140,19 +128,19 @@ TEST(Loader, GuardsThrowingMethods) {
   EXPECT_THAT(unexpected.what(), HasSubstr("in create_server"));
   EXPECT_THAT(unexpected.what(), HasSubstr("fixture method failure"));
 
-  auto declared = expect_error(
+  auto declared = expect_sdk_error(
       [&] { provider.call("get_server", [](sdk::Provider& p) { return p.get_server("x"); }); });
   EXPECT_EQ(declared.code(), sdk::ErrorCode::kUnavailable);
   EXPECT_THAT(declared.what(), HasSubstr("failed in get_server: fixture backend unreachable"));
 
-  auto foreign = expect_error(
+  auto foreign = expect_sdk_error(
       [&] { provider.call("list_servers", [](sdk::Provider& p) { return p.list_servers(); }); });
   EXPECT_EQ(foreign.code(), sdk::ErrorCode::kInternal);
   EXPECT_THAT(foreign.what(), HasSubstr("non-standard exception in list_servers"));
 }
 
 TEST(Loader, UnloadsLibraryAfterLastHandle) {
-  auto file = fixture("fixture_other", "other");
+  auto file = loader_fixture("fixture_other", "other");
   {
     auto provider = load_plugin_as<sdk::Provider>(file, sdk::PluginKind::kProvider, test_context());
     void* loaded = dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
@@ -167,8 +155,8 @@ TEST(Loader, UnloadsLibraryAfterLastHandle) {
 }
 
 TEST(Loader, LoadsApiVersion) {
-  auto api = load_plugin_as<sdk::ApiVersion>(fixture("fixture_api", "v0"), sdk::PluginKind::kApi,
-                                             test_context());
+  auto api = load_plugin_as<sdk::ApiVersion>(loader_fixture("fixture_api", "v0"),
+                                             sdk::PluginKind::kApi, test_context());
   EXPECT_EQ(api.call("id", [](sdk::ApiVersion& a) { return a.id(); }), "v0");
   auto routes = api.call("routes", [](sdk::ApiVersion& a) { return a.routes(); });
   ASSERT_EQ(routes.size(), 1u);
@@ -176,7 +164,7 @@ TEST(Loader, LoadsApiVersion) {
 }
 
 TEST(Loader, LoadsTaskserv) {
-  auto taskserv = load_plugin_as<sdk::Taskserv>(fixture("fixture_orphan", "orphan"),
+  auto taskserv = load_plugin_as<sdk::Taskserv>(loader_fixture("fixture_orphan", "orphan"),
                                                 sdk::PluginKind::kTaskserv, test_context());
   auto dependencies =
       taskserv.call("dependencies", [](sdk::Taskserv& t) { return t.dependencies(); });
@@ -184,7 +172,7 @@ TEST(Loader, LoadsTaskserv) {
 }
 
 TEST(Manifest, ParsesEveryField) {
-  auto manifest = parse_manifest(read_manifest_section(fixture("fixture_good", "fixture")));
+  auto manifest = parse_manifest(read_manifest_section(loader_fixture("fixture_good", "fixture")));
   EXPECT_EQ(manifest.kind, sdk::PluginKind::kProvider);
   EXPECT_EQ(manifest.name, "fixture");
   EXPECT_EQ(manifest.version, "1.0.0");
@@ -210,7 +198,7 @@ TEST(Manifest, RejectsMissingFields) {
        "invalid sdk_abi 'one'"},
   };
   for (const auto& item : cases) {
-    auto error = expect_error([&] { parse_manifest(item.text); });
+    auto error = expect_sdk_error([&] { parse_manifest(item.text); });
     EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument) << item.text;
     EXPECT_THAT(error.what(), HasSubstr(item.message)) << item.text;
   }

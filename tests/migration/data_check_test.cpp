@@ -10,12 +10,6 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
-std::string text(const json::object& object, std::string_view key) {
-  const json::value* found = object.if_contains(key);
-  if (found == nullptr || !found->is_string()) return {};
-  return std::string(found->get_string());
-}
-
 // One difference of each kind between a sqlite store and a legacy directory:
 // srv-a equal, srv-b missing from the current store, srv-c with a different status and
 // plan, srv-d only in the current store, srv-e an unreadable legacy file.

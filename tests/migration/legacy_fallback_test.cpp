@@ -14,12 +14,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string text(const json::value& value, std::string_view key) {
-  const json::value* found = value.as_object().if_contains(key);
-  if (found == nullptr || !found->is_string()) return {};
-  return std::string(found->get_string());
-}
-
 // A sqlite workspace with one server of its own, and a legacy directory with a server
 // in an older shape, a server that the current store also has, and a broken file.
 class LegacyFallbackTest : public MigrationTest {

@@ -95,14 +95,7 @@ TEST_F(MigrateFault, KillAtRandomTimes) {
     reset_workspace();
     pid_t pid = ::fork();
     if (pid == 0) {
-      auto env = environment();
-      for (const auto& [name, value] : env) {
-        if (value.empty()) {
-          ::unsetenv(name.c_str());
-        } else {
-          ::setenv(name.c_str(), value.c_str(), 1);
-        }
-      }
+      apply_environment(environment());
       std::freopen("/dev/null", "w", stdout);
       std::freopen("/dev/null", "w", stderr);
       auto args = migrate_command();

@@ -91,13 +91,7 @@ inline ProcessResult run_limited(const std::vector<std::string>& argv,
   TempDir capture("provisioning-limited");
   pid_t pid = ::fork();
   if (pid == 0) {
-    for (const auto& [name, value] : env) {
-      if (value.empty()) {
-        ::unsetenv(name.c_str());
-      } else {
-        ::setenv(name.c_str(), value.c_str(), 1);
-      }
-    }
+    apply_environment(env);
     std::freopen("/dev/null", "r", stdin);
     std::freopen((capture / "out").c_str(), "w", stdout);
     std::freopen((capture / "err").c_str(), "w", stderr);
@@ -136,14 +130,9 @@ class MigrationTest : public ::testing::Test {
   }
 
   std::map<std::string, std::string> environment() const {
-    return {{"HOME", home_.path().string()},
-            {"XDG_DATA_HOME", (home_ / "data").string()},
-            {"XDG_CONFIG_HOME", (home_ / "config").string()},
-            {"PROVISIONING_WORKSPACE", ""},
-            {"PROVISIONING_ENV", ""},
-            {"PROVISIONING_STORAGE_BACKEND", ""},
-            {"PROVISIONING_TEST_KILL_AT", ""},
-            {"PROVISIONING_EXTENSIONS_PATH", ""}};
+    auto env = home_environment(home_);
+    env.insert({{"PROVISIONING_STORAGE_BACKEND", ""}, {"PROVISIONING_TEST_KILL_AT", ""}});
+    return env;
   }
 
   std::vector<std::string> command(std::vector<std::string> args) const {

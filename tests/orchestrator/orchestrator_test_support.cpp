@@ -7,12 +7,12 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
+#include "../support/run_process.h"
 #include "workspace.h"
-
-extern char** environ;
 
 namespace provisioning::testing {
 namespace {
@@ -42,29 +42,6 @@ httplib::Result dispatch(httplib::Client& client, const std::string& method,
 // variable), standard input from /dev/null and both output streams in `output`.
 pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
             const fs::path& output) {
-  std::map<std::string, std::string> merged;
-  for (char** item = environ; *item != nullptr; ++item) {
-    std::string entry(*item);
-    auto equals = entry.find('=');
-    if (equals != std::string::npos) merged[entry.substr(0, equals)] = entry.substr(equals + 1);
-  }
-  for (const auto& [name, value] : env) {
-    if (value.empty()) {
-      merged.erase(name);
-    } else {
-      merged[name] = value;
-    }
-  }
-  std::vector<std::string> env_strings;
-  for (const auto& [name, value] : merged) env_strings.push_back(name + "=" + value);
-  std::vector<char*> envp;
-  for (auto& entry : env_strings) envp.push_back(entry.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> args = argv;
-  std::vector<char*> arg_pointers;
-  for (auto& arg : args) arg_pointers.push_back(arg.data());
-  arg_pointers.push_back(nullptr);
-
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
@@ -72,10 +49,11 @@ pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, st
                                    0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   pid_t pid = -1;
-  int failed =
-      posix_spawn(&pid, args[0].c_str(), &actions, nullptr, arg_pointers.data(), envp.data());
+  int failed = spawn_process(&pid, argv, env, actions);
   posix_spawn_file_actions_destroy(&actions);
-  if (failed != 0) throw std::runtime_error("failed to start " + args[0]);
+  if (failed != 0) {
+    throw std::runtime_error("failed to start " + argv[0] + ": " + std::strerror(failed));
+  }
   return pid;
 }
 
@@ -134,12 +112,6 @@ Reply send_request(int port, const std::string& method, const std::string& path,
   return reply;
 }
 
-std::string text(const json::value& value, std::string_view key) {
-  if (!value.is_object()) return "";
-  const json::value* found = value.get_object().if_contains(key);
-  return found != nullptr && found->is_string() ? std::string(found->get_string()) : "";
-}
-
 bool poll_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (!condition()) {
@@ -171,15 +143,11 @@ std::unique_ptr<host::Host> TestWorkspace::open_host(
 }
 
 std::map<std::string, std::string> TestWorkspace::environment() const {
-  return {{"HOME", temp_.path().string()},
-          {"XDG_DATA_HOME", (temp_ / "data").string()},
-          {"XDG_CONFIG_HOME", (temp_ / "config").string()},
-          {"PROVISIONING_WORKSPACE", ""},
-          {"PROVISIONING_ENV", ""},
-          {"PROVISIONING_EXTENSIONS_PATH", ""},
-          {"PROVISIONING_ORCHESTRATOR_PORT", ""},
-          {"PROVISIONING_ORCHESTRATOR_HOST", ""},
-          {"PROVISIONING_ORCHESTRATOR_AUTH_TOKEN", ""}};
+  std::map<std::string, std::string> env = home_environment(temp_);
+  env.insert({{"PROVISIONING_ORCHESTRATOR_PORT", ""},
+              {"PROVISIONING_ORCHESTRATOR_HOST", ""},
+              {"PROVISIONING_ORCHESTRATOR_AUTH_TOKEN", ""}});
+  return env;
 }
 
 std::vector<std::string> TestWorkspace::server_directories() const {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "../support/json_output.h"
 #include "../support/temp_dir.h"
 #include "host.h"
 #include "orchestrator/orchestrator.h"
@@ -54,9 +55,6 @@ struct Reply {
 Reply send_request(int port, const std::string& method, const std::string& path,
                    const std::optional<std::string>& version, const std::string& body = "",
                    const httplib::Headers& headers = {});
-
-// Returns the string `key` of `value`, or "" when it is missing or not a string.
-std::string text(const json::value& value, std::string_view key);
 
 // Calls `condition` until it returns true or `timeout` passes, and returns its last
 // result.

@@ -301,28 +301,7 @@ TEST_F(BatchTest, ListWithUnknownStatusIsInvalid) {
 }
 
 // One worker and the gate taskserv, so a batch operation stays running until released.
-class GatedBatchTest : public OrchestratorCliTest {
- protected:
-  static void SetUpTestSuite() {
-    release_dir_ = std::filesystem::temp_directory_path() /
-                   ("provisioning-batch-gate-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(release_dir_);
-    start({"orchestrator.max_parallel_tasks=1",
-           "taskservs.gate.release_dir=" + release_dir_.string()},
-          [](const CliWorkspace& workspace) {
-            std::filesystem::copy_file(GATE_TASKSERV_PLUGIN,
-                                       workspace.path() / "extensions" / "taskserv" / "gate.so");
-          });
-  }
-
-  static void TearDownTestSuite() {
-    write_text(release_dir_ / "all", "");
-    stop();
-    std::filesystem::remove_all(release_dir_);
-  }
-
-  static inline std::filesystem::path release_dir_;
-};
+using GatedBatchTest = GatedOrchestratorCliTest;
 
 TEST_F(GatedBatchTest, CancelRunningBatch) {
   ASSERT_EQ(run({"server", "create", "gated-01", "1xCPU-1GB"}).exit_code, 0);
@@ -344,7 +323,7 @@ TEST_F(GatedBatchTest, CancelRunningBatch) {
   EXPECT_EQ(text(batch, "status"), "Cancelled");
   EXPECT_EQ(status_of_operation(batch, "later"), "Cancelled");
 
-  write_text(release_dir_ / "gated-01", "");
+  release("gated-01");
   EXPECT_THAT(servers(), Not(Contains("gated-02")));
 }
 

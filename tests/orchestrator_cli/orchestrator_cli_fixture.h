@@ -2,17 +2,16 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <provisioning/sdk/json.h>
-#include <signal.h>
-#include <sys/socket.h>
 
 #include <chrono>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <thread>
 
+#include "../support/closed_port.h"
+#include "../support/detached_orchestrator.h"
+#include "../support/json_output.h"
 #include "../support/run_process.h"
 #include "../support/temp_dir.h"
 
@@ -41,17 +40,13 @@ class CliWorkspace {
 
   ProcessResult run_raw(std::vector<std::string> args) const {
     args.insert(args.begin(), PROVISIONING_BINARY);
-    return run_process(args, {{"HOME", home_.path().string()},
-                              {"XDG_DATA_HOME", (home_ / "data").string()},
-                              {"XDG_CONFIG_HOME", (home_ / "config").string()},
-                              {"XDG_STATE_HOME", (home_ / "state").string()},
-                              {"XDG_CACHE_HOME", (home_ / "cache").string()},
-                              {"PROVISIONING_WORKSPACE", ""},
-                              {"PROVISIONING_ENV", ""},
-                              {"PROVISIONING_EXTENSIONS_PATH", ""},
-                              {"PROVISIONING_ORCHESTRATOR_HOST", ""},
-                              {"PROVISIONING_ORCHESTRATOR_PORT", ""},
-                              {"PROVISIONING_ORCHESTRATOR_AUTH_TOKEN", ""}});
+    auto env = home_environment(home_);
+    env.insert({{"XDG_STATE_HOME", (home_ / "state").string()},
+                {"XDG_CACHE_HOME", (home_ / "cache").string()},
+                {"PROVISIONING_ORCHESTRATOR_HOST", ""},
+                {"PROVISIONING_ORCHESTRATOR_PORT", ""},
+                {"PROVISIONING_ORCHESTRATOR_AUTH_TOKEN", ""}});
+    return run_process(args, env);
   }
 
  private:
@@ -59,97 +54,6 @@ class CliWorkspace {
   std::filesystem::path workspace_ = home_ / "workspace";
   std::string init_error_;
 };
-
-// A real orchestrator for one workspace, started with
-// `orchestrator start --port 0 --detach`. The destructor sends SIGTERM to its pid and
-// waits until the process is gone, also when the test failed.
-class OrchestratorProcess {
- public:
-  OrchestratorProcess(const CliWorkspace& workspace, const std::vector<std::string>& settings) {
-    std::vector<std::string> args;
-    for (const auto& setting : settings) args.insert(args.end(), {"--set", setting});
-    args.insert(args.end(), {"orchestrator", "start", "--port", "0", "--detach"});
-    auto started = workspace.run(args);
-    if (started.exit_code != 0) {
-      start_error_ = started.err;
-      return;
-    }
-    auto state = json::parse(read_text(workspace.path() / ".provisioning" / "orchestrator.json"));
-    pid_ = static_cast<pid_t>(state.at("pid").as_int64());
-    port_ = static_cast<int>(state.at("port").as_int64());
-  }
-
-  ~OrchestratorProcess() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGTERM);
-    // The detached process is not a child of this one: poll until it is gone. Running
-    // tasks may delay the stop, so this waits up to a minute, then kills it.
-    for (int i = 0; i < 1200 && alive(); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (alive()) ::kill(pid_, SIGKILL);
-  }
-
-  OrchestratorProcess(const OrchestratorProcess&) = delete;
-  OrchestratorProcess& operator=(const OrchestratorProcess&) = delete;
-
-  bool running() const { return pid_ > 0; }
-  const std::string& start_error() const { return start_error_; }
-  int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  // A zombie left for a parent that does not reap it counts as gone.
-  bool alive() const {
-    if (::kill(pid_, 0) != 0) return false;
-    std::ifstream stat("/proc/" + std::to_string(pid_) + "/stat");
-    std::string pid;
-    std::string name;
-    std::string state;
-    stat >> pid >> name >> state;
-    return state != "Z";
-  }
-
-  pid_t pid_ = 0;
-  int port_ = 0;
-  std::string start_error_;
-};
-
-// A loopback TCP port that is bound but not listening, so every connection to it is
-// refused while this object lives.
-class ClosedPort {
- public:
-  ClosedPort() {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    address.sin_port = 0;
-    socklen_t length = sizeof address;
-    if (fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-        ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &length) == 0) {
-      port_ = ntohs(address.sin_port);
-    }
-  }
-  ~ClosedPort() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  ClosedPort(const ClosedPort&) = delete;
-  ClosedPort& operator=(const ClosedPort&) = delete;
-
-  int port() const { return port_; }
-
- private:
-  int fd_ = -1;
-  int port_ = 0;
-};
-
-inline std::string text(const json::value& value, std::string_view key) {
-  if (!value.is_object()) return {};
-  const json::value* found = value.as_object().if_contains(key);
-  if (found == nullptr || !found->is_string()) return {};
-  return std::string(found->get_string());
-}
 
 // Parses `output` as JSON, or records a failure and returns null.
 inline json::value parse_output(const ProcessResult& result) {
@@ -192,7 +96,7 @@ class OrchestratorCliTest : public ::testing::Test {
                     const std::function<void(const CliWorkspace&)>& prepare = {}) {
     workspace_ = std::make_unique<CliWorkspace>();
     if (prepare) prepare(*workspace_);
-    orchestrator_ = std::make_unique<OrchestratorProcess>(*workspace_, settings);
+    orchestrator_ = std::make_unique<DetachedOrchestrator>(*workspace_, settings);
   }
 
   static void stop() {
@@ -223,7 +127,34 @@ class OrchestratorCliTest : public ::testing::Test {
 
  protected:
   static inline std::unique_ptr<CliWorkspace> workspace_;
-  static inline std::unique_ptr<OrchestratorProcess> orchestrator_;
+  static inline std::unique_ptr<DetachedOrchestrator> orchestrator_;
+};
+
+// An orchestrator with one worker and the gate taskserv in the workspace. A gate install
+// keeps the worker busy until the test releases it, so later work stays queued.
+class GatedOrchestratorCliTest : public OrchestratorCliTest {
+ protected:
+  static void SetUpTestSuite() {
+    release_dir_ = std::make_unique<TempDir>("provisioning-gate");
+    start({"orchestrator.max_parallel_tasks=1",
+           "taskservs.gate.release_dir=" + release_dir_->path().string()},
+          [](const CliWorkspace& workspace) {
+            std::filesystem::copy_file(GATE_TASKSERV_PLUGIN,
+                                       workspace.path() / "extensions" / "taskserv" / "gate.so");
+          });
+  }
+
+  static void TearDownTestSuite() {
+    // Release every gate, so the orchestrator's running task ends and it can stop.
+    release("all");
+    stop();
+    release_dir_.reset();
+  }
+
+  // Ends the gate install on `server`. The name "all" ends every gate install.
+  static void release(const std::string& server) { write_text(*release_dir_ / server, ""); }
+
+  static inline std::unique_ptr<TempDir> release_dir_;
 };
 
 }  // namespace provisioning::testing

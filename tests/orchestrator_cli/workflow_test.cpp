@@ -124,31 +124,9 @@ TEST_F(WorkflowTest, CancelOfUnknownIdIsNotFound) {
   EXPECT_THAT(cancelled.err, HasSubstr("workflow 'no-such-workflow' not found"));
 }
 
-// An orchestrator with one worker, and the gate taskserv in the workspace: a gate install
-// keeps the worker busy until the test releases it, so later workflows stay queued.
-class GatedWorkflowTest : public OrchestratorCliTest {
+// Later workflows stay queued while hold_worker() keeps the only worker busy.
+class GatedWorkflowTest : public GatedOrchestratorCliTest {
  protected:
-  static void SetUpTestSuite() {
-    release_dir_ = std::filesystem::temp_directory_path() /
-                   ("provisioning-gate-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(release_dir_);
-    start({"orchestrator.max_parallel_tasks=1",
-           "taskservs.gate.release_dir=" + release_dir_.string()},
-          [](const CliWorkspace& workspace) {
-            std::filesystem::copy_file(GATE_TASKSERV_PLUGIN,
-                                       workspace.path() / "extensions" / "taskserv" / "gate.so");
-          });
-  }
-
-  static void TearDownTestSuite() {
-    // Release every gate, so the orchestrator's running task ends and it can stop.
-    write_text(release_dir_ / "all", "");
-    stop();
-    std::filesystem::remove_all(release_dir_);
-  }
-
-  static void release(const std::string& server) { write_text(release_dir_ / server, ""); }
-
   // Starts a gate install on a new server `server`, waits until the worker runs it, and
   // returns its workflow id.
   static std::string hold_worker(const std::string& server) {
@@ -163,8 +141,6 @@ class GatedWorkflowTest : public OrchestratorCliTest {
     EXPECT_EQ(status, "Running");
     return id;
   }
-
-  static inline std::filesystem::path release_dir_;
 };
 
 TEST_F(GatedWorkflowTest, CancelQueuedWorkflow) {

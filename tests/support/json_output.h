@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 #include <exception>
+#include <string>
+#include <string_view>
 
 #include "run_process.h"
 
@@ -20,6 +22,14 @@ inline boost::json::value json_output(const ProcessResult& result) {
     ADD_FAILURE() << "invalid JSON output: " << error.what() << "\n" << result.out;
     return nullptr;
   }
+}
+
+// Returns the string `key` of `value`, or "" when `value` is not an object or `key` is
+// missing or not a string.
+inline std::string text(const boost::json::value& value, std::string_view key) {
+  if (!value.is_object()) return "";
+  const boost::json::value* found = value.get_object().if_contains(key);
+  return found != nullptr && found->is_string() ? std::string(found->get_string()) : "";
 }
 
 }  // namespace provisioning::testing

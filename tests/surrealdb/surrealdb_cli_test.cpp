@@ -26,11 +26,6 @@ using ::testing::Not;
 
 constexpr const char* kPasswordVariable = "PROVISIONING_STORAGE_SURREALDB_PASSWORD";
 
-std::string text(const json::value& value, std::string_view key) {
-  const json::value* found = value.as_object().if_contains(key);
-  return found != nullptr && found->is_string() ? std::string(found->get_string()) : "";
-}
-
 class SurrealCli : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
@@ -49,13 +44,9 @@ class SurrealCli : public ::testing::Test {
   }
 
   std::map<std::string, std::string> environment() const {
-    return {{"HOME", home_.path().string()},
-            {"XDG_DATA_HOME", (home_ / "data").string()},
-            {"XDG_CONFIG_HOME", (home_ / "config").string()},
-            {"PROVISIONING_WORKSPACE", ""},
-            {"PROVISIONING_ENV", ""},
-            {"PROVISIONING_EXTENSIONS_PATH", ""},
-            {kPasswordVariable, server_->password()}};
+    auto env = home_environment(home_);
+    env[kPasswordVariable] = server_->password();
+    return env;
   }
 
   // Runs a command in the test workspace on the surrealdb backend. `settings` are extra
