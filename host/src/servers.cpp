@@ -111,7 +111,7 @@ json::object ServerService::create(const CreateServerRequest& request) {
   write([&](sdk::StorageView& view) {
     view.put(sdk::kServers, record_string(record, "id"), record);
   });
-  if (request.wait) record = wait_until_running(provider, record, request.wait_timeout);
+  if (request.wait) record = wait_until_running(provider, record, request);
   log->info("server '{}' is {} at {}", request.name, record_string(record, "status"),
             record_string(record, "ip_address"));
   return record;
@@ -134,7 +134,9 @@ json::object ServerService::reserve(const json::object& record) {
 }
 
 json::object ServerService::wait_until_running(const PluginHandle<sdk::Provider>& provider,
-                                               json::object record, std::chrono::seconds timeout) {
+                                               json::object record,
+                                               const CreateServerRequest& request) {
+  std::chrono::seconds timeout = request.wait_timeout;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::string id = record_string(record, "provider_id");
   while (record_string(record, "status") != "running") {
@@ -145,6 +147,7 @@ json::object ServerService::wait_until_running(const PluginHandle<sdk::Provider>
                                     " s; check it with 'provisioning server show'");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    if (request.between_polls) request.between_polls();
     auto info = provider.call("get_server", [&](sdk::Provider& p) { return p.get_server(id); });
     if (!info) throw sdk::Error::not_found("provider lost server '" + id + "' while waiting");
     apply_provider_info(record, *info);

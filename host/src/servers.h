@@ -23,6 +23,9 @@ struct CreateServerRequest {
   bool check = false;  // validate and return the planned record without creating anything
   bool wait = false;   // wait until the provider reports the server running
   std::chrono::seconds wait_timeout{300};
+  // Called between the provider polls of `wait`; may throw to stop waiting (the
+  // orchestrator's cancellation and task timeout). The record stays "creating".
+  std::function<void()> between_polls;
 };
 
 struct ServerFilter {
@@ -80,7 +83,7 @@ class ServerService {
   json::object reserve(const json::object& record);
   void write(const std::function<void(sdk::StorageView& view)>& body);
   json::object wait_until_running(const PluginHandle<sdk::Provider>& provider, json::object record,
-                                  std::chrono::seconds timeout);
+                                  const CreateServerRequest& request);
 
   Host& host_;
   WriteTransaction write_;

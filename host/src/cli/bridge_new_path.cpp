@@ -82,8 +82,8 @@ json::value BridgeNewPath::create(const BridgeOperation& operation) {
   }
   std::string zone =
       operation.zone.empty() ? host_.config().get_string("server.default_zone") : operation.zone;
-  // TODO: --wait is not sent: the workflow ends when the provider's create_server()
-  // returns, which is a running server for the local provider but may not be for others.
+  // A server_create workflow ends once the provider reports the server running, so the
+  // bridge's --wait needs no field of its own.
   json::object body{{"name", operation.server},
                     {"plan", operation.plan},
                     {"zone", zone},

@@ -81,6 +81,11 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
   if (request.zone == "auto") request.zone.clear();
   request.provider = param_string(params, "provider", false, operation);
   request.metadata["workflow_id"] = context.workflow_id();
+  // The workflow ends when the server runs, so that the operations that depend on it in
+  // a batch find it running. The task's timeout and cancellation end the wait.
+  request.wait = true;
+  request.wait_timeout = std::chrono::hours(24);
+  request.between_polls = [&context] { context.check_point(); };
 
   // An earlier attempt of this workflow may have created or reserved the server already.
   if (auto existing = servers_.find(request.name)) {

@@ -103,6 +103,11 @@ bool is_terminal_state(std::string_view status) {
 
 void TaskContext::check_point() const {
   if (cancelled_->load()) throw sdk::Error::conflict("cancelled on request");
+  if (stopping_->load()) {
+    throw sdk::Error::unavailable(
+        "the orchestrator is stopping; the task runs again after "
+        "it restarts");
+  }
   if (std::chrono::steady_clock::now() > deadline_) {
     throw sdk::Error::unavailable("timed out: the task ran past its timeout_seconds");
   }
@@ -133,6 +138,7 @@ void WorkflowEngine::stop() {
     std::lock_guard lock(mutex_);
     stopping_ = true;
   }
+  shutting_down_->store(true);
   wake_workers_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
@@ -292,13 +298,17 @@ void WorkflowEngine::run_task(const std::string& id) {
   log->info("running workflow {} ({}) attempt {} [correlation_id={}]", id, type, attempt,
             correlation_id);
   TaskContext context(id, correlation_id, attempt,
-                      Clock::now() + std::chrono::seconds(timeout_seconds), cancelled);
+                      Clock::now() + std::chrono::seconds(timeout_seconds), cancelled,
+                      shutting_down_);
   try {
     json::value result =
         observability::timed_task_attempt(type, [&] { return runner_(type, params, context); });
     finish(id, kCompleted, result, "");
   } catch (const sdk::Error& error) {
-    if (cancelled->load()) {
+    if (shutting_down_->load()) {
+      // Stored as Running, so the next start runs it again (see recover()).
+      log->info("workflow {} stopped with the orchestrator: {}", id, error.what());
+    } else if (cancelled->load()) {
       finish(id, kCancelled, nullptr, "cancelled on request");
     } else if (is_retryable(error.code())) {
       schedule_retry(id, error.what());

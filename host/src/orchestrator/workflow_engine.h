@@ -40,19 +40,22 @@ class TaskContext {
  public:
   TaskContext(std::string workflow_id, std::string correlation_id, int attempt,
               std::chrono::steady_clock::time_point deadline,
-              std::shared_ptr<std::atomic<bool>> cancelled)
+              std::shared_ptr<std::atomic<bool>> cancelled,
+              std::shared_ptr<const std::atomic<bool>> stopping)
       : workflow_id_(std::move(workflow_id)),
         correlation_id_(std::move(correlation_id)),
         attempt_(attempt),
         deadline_(deadline),
-        cancelled_(std::move(cancelled)) {}
+        cancelled_(std::move(cancelled)),
+        stopping_(std::move(stopping)) {}
 
   const std::string& workflow_id() const { return workflow_id_; }
   const std::string& correlation_id() const { return correlation_id_; }
   int attempt() const { return attempt_; }  // 1 for the first run
 
-  // Throws sdk::Error when the task was cancelled or its timeout passed. Long operations
-  // call it between steps; a single plugin call is never interrupted.
+  // Throws sdk::Error when the task was cancelled, its timeout passed or the engine is
+  // stopping. Long operations call it between steps; a single plugin call is never
+  // interrupted.
   void check_point() const;
 
  private:
@@ -61,6 +64,7 @@ class TaskContext {
   int attempt_;
   std::chrono::steady_clock::time_point deadline_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
+  std::shared_ptr<const std::atomic<bool>> stopping_;
 };
 
 // Runs one task: returns its JSON result or throws sdk::Error. Errors with code
@@ -170,6 +174,8 @@ class WorkflowEngine {
   std::condition_variable state_changed_;
   std::map<std::string, Entry> active_;  // not yet terminal, by workflow id
   std::set<std::string> ending_;         // terminal and stored, listeners still running
+  // Set by stop(), so running tasks end at their next check point.
+  std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
   std::deque<std::string> ready_;
   std::multimap<Clock::time_point, std::string> delayed_;
   std::vector<Listener> listeners_;

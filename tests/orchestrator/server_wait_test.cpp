@@ -1,0 +1,80 @@
+// A server_create workflow ends when the provider reports the server running, not when
+// create_server() returns: the "slowboot" fixture provider reports "creating" first.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "orchestrator_test_support.h"
+
+namespace provisioning::testing {
+namespace {
+
+class ServerWaitTest : public OrchestratorTest {
+ protected:
+  void SetUp() override {
+    fs::path plugins = workspace_.root() / "extensions" / "provider";
+    fs::create_directories(plugins);
+    fs::copy_file(fs::path(LOADER_FIXTURE_DIR) / "fixture_slow_boot" / "slowboot.so",
+                  plugins / "slowboot.so");
+    start({{"provider.default", "slowboot"}, {"server.default_zone", "fixture-1"}});
+  }
+
+  // Submits a create of `name` without waiting for it and returns the workflow id, or ""
+  // after recording a failure.
+  std::string submit_create(const std::string& name) {
+    json::object body{{"name", name},
+                      {"plan", "1xCPU-1GB"},
+                      {"workflow_options", {{"wait_for_completion", false}}}};
+    Reply created = call("POST", "/workflows/servers/create", "v2", json::serialize(body));
+    EXPECT_EQ(created.status, 202) << created.body;
+    return text(created.json, "id");
+  }
+};
+
+TEST_F(ServerWaitTest, WorkflowEndsWhenServerRuns) {
+  Reply created =
+      call("POST", "/workflows/servers/create", "v2", R"({"name": "slow-1", "plan": "1xCPU-1GB"})");
+  ASSERT_EQ(created.status, 200) << created.body;
+  ASSERT_EQ(text(created.json, "status"), "Completed") << created.body;
+  const json::object& result = created.json.at("result").as_object();
+  EXPECT_EQ(text(result, "status"), "running");
+  // Asked once while creating, then running.
+  EXPECT_EQ(result.at("metadata").at("provider").at("times_asked"), 2);
+
+  Reply stored = call("GET", "/servers/slow-1", "v2");
+  ASSERT_EQ(stored.status, 200) << stored.body;
+  EXPECT_EQ(text(stored.json, "status"), "running");
+}
+
+// A server that never runs: the wait ends with the cancel, not after its 24 hours.
+TEST_F(ServerWaitTest, CancelEndsTheWait) {
+  std::string id = submit_create("stuck-1");
+  ASSERT_FALSE(id.empty());
+  Reply cancelled = call("POST", "/workflows/" + id + "/cancel", "v2");
+  EXPECT_EQ(cancelled.status, 200) << cancelled.body;
+  json::object workflow = wait_for_workflow(id);
+  EXPECT_EQ(text(workflow, "status"), "Cancelled") << json::serialize(workflow);
+}
+
+// Stopping the orchestrator ends the wait too, and leaves the workflow stored as
+// Running, so that the next start runs it again.
+TEST_F(ServerWaitTest, StopEndsTheWait) {
+  std::string id = submit_create("stuck-2");
+  ASSERT_FALSE(id.empty());
+  bool waiting = poll_until([&] {
+    Reply server = call("GET", "/servers/stuck-2", "v2");
+    return server.status == 200 && text(server.json, "status") == "creating";
+  });
+  ASSERT_TRUE(waiting) << "the create never reached the provider";
+
+  running_.reset();
+  auto storage = host_->storage();
+  auto stored =
+      storage.call("get", [&](sdk::StorageBackend& s) { return s.get(sdk::kWorkflows, id); });
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(text(*stored, "status"), "Running");
+}
+
+}  // namespace
+}  // namespace provisioning::testing
