@@ -31,7 +31,7 @@ class BatchWriter {
   using WriteFunction = std::function<void(RecordBatch&)>;
 
   explicit BatchWriter(WriteFunction write);
-  ~BatchWriter();  // waits for the running write; drops a batch not yet started
+  ~BatchWriter();  // waits for the running write and drops a batch not yet started
 
   BatchWriter(const BatchWriter&) = delete;
   BatchWriter& operator=(const BatchWriter&) = delete;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <optional>
+#include <tuple>
 
 #include "batch_writer.h"
 #include "durable_files.h"
@@ -32,7 +33,7 @@ double seconds_since(Clock::time_point start) {
 }
 
 // Streams the source into `staging` (or nowhere for a dry run), computing digests. This
-// thread reads, normalizes and hashes; a BatchWriter writes the previous batch meanwhile.
+// thread reads, normalizes and hashes, while a BatchWriter writes the previous batch.
 class Copier {
  public:
   Copier(const TransferRequest& request, TransferResult& result,
@@ -142,7 +143,7 @@ void verify_staging(const TransferRequest& request, TransferResult& result,
 // Settings that open the staging copy. A SQLite copy is filled without its name index,
 // so inserts skip its upkeep, and without syncs, since a failed copy is discarded anyway.
 // The plugin builds the index in one pass when the copy is opened again without the
-// settings; transfer() syncs the file before switching it in.
+// settings, and transfer() syncs the file before switching it in.
 json::object staging_settings(const TargetPlan& plan, bool filling) {
   json::object settings{{plan.setting, plan.staging_value}};
   if (filling && plan.backend == "sqlite") {
@@ -222,8 +223,8 @@ void transfer(Host& host, const TransferRequest& request, TransferResult& result
   TargetPlan plan = plan_target(host, request.target_backend, request.id);
   try {
     copy_and_verify(host, request, plan, result);
-    // A SQLite copy is filled without syncs (staging_settings()); it is made durable
-    // here, before a configuration or a rename points at it.
+    // A SQLite copy is filled without syncs (see staging_settings()), so it is made
+    // durable here, before a configuration or a rename points at it.
     if (plan.backend == "sqlite") sync_file(plan.staging_value);
     TargetState state = inspect_target(host, plan, result.source_digests);
     result.target_location = switch_in(host, plan, state, request.switch_backend);

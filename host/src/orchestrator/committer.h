@@ -48,9 +48,9 @@ class Committer {
   void write_later(std::vector<RecordWrite> writes);
 
   // Runs `body` inside the next group transaction, after the writes queued before it,
-  // and returns once its writes are durable. `body` may read through the view, which
-  // sees the writes before it, to check a condition; when it throws, its writes are
-  // dropped, the other writes of the group still commit, and apply() rethrows.
+  // and returns once its writes are durable. `body` may read through the view to check
+  // a condition, and its reads include the writes queued before it. When `body` throws,
+  // its writes are dropped, the rest of the group still commits, and apply() rethrows.
   using Body = std::function<void(sdk::StorageView& view)>;
   void apply(Body body);
 

@@ -127,7 +127,7 @@ WorkflowEngine::~WorkflowEngine() {
 void WorkflowEngine::start() {
   recover();
   std::lock_guard lock(mutex_);
-  stopping_ = false;
+  stopping_->store(false);
   for (int i = 0; i < std::max(1, settings_.max_parallel_tasks); ++i) {
     workers_.emplace_back([this] { work(); });
   }
@@ -136,9 +136,8 @@ void WorkflowEngine::start() {
 void WorkflowEngine::stop() {
   {
     std::lock_guard lock(mutex_);
-    stopping_ = true;
+    stopping_->store(true);
   }
-  shutting_down_->store(true);
   wake_workers_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
@@ -232,7 +231,7 @@ std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submissi
 
 std::optional<std::string> WorkflowEngine::next_task(std::unique_lock<std::mutex>& lock) {
   while (true) {
-    if (stopping_) return std::nullopt;
+    if (stopping_->load()) return std::nullopt;
     auto now = Clock::now();
     while (!delayed_.empty() && delayed_.begin()->first <= now) {
       ready_.push_back(delayed_.begin()->second);
@@ -298,14 +297,13 @@ void WorkflowEngine::run_task(const std::string& id) {
   log->info("running workflow {} ({}) attempt {} [correlation_id={}]", id, type, attempt,
             correlation_id);
   TaskContext context(id, correlation_id, attempt,
-                      Clock::now() + std::chrono::seconds(timeout_seconds), cancelled,
-                      shutting_down_);
+                      Clock::now() + std::chrono::seconds(timeout_seconds), cancelled, stopping_);
   try {
     json::value result =
         observability::timed_task_attempt(type, [&] { return runner_(type, params, context); });
     finish(id, kCompleted, result, "");
   } catch (const sdk::Error& error) {
-    if (shutting_down_->load()) {
+    if (stopping_->load()) {
       // Stored as Running, so the next start runs it again (see recover()).
       log->info("workflow {} stopped with the orchestrator: {}", id, error.what());
     } else if (cancelled->load()) {

@@ -174,13 +174,13 @@ class WorkflowEngine {
   std::condition_variable state_changed_;
   std::map<std::string, Entry> active_;  // not yet terminal, by workflow id
   std::set<std::string> ending_;         // terminal and stored, listeners still running
-  // Set by stop(), so running tasks end at their next check point.
-  std::shared_ptr<std::atomic<bool>> shutting_down_ = std::make_shared<std::atomic<bool>>(false);
+  // Set by stop() with mutex_ held. Idle workers then return, and running tasks end at
+  // their next check point.
+  std::shared_ptr<std::atomic<bool>> stopping_ = std::make_shared<std::atomic<bool>>(false);
   std::deque<std::string> ready_;
   std::multimap<Clock::time_point, std::string> delayed_;
   std::vector<Listener> listeners_;
   std::vector<std::thread> workers_;
-  bool stopping_ = false;
 };
 
 }  // namespace provisioning::host
