@@ -47,7 +47,8 @@ TEST_F(ServerWaitTest, WorkflowEndsWhenServerRuns) {
   EXPECT_EQ(text(stored.json, "status"), "running");
 }
 
-// A server that never runs: the wait ends with the cancel, not after its 24 hours.
+// A server that never runs: the wait ends with the cancel, not after its 24 hours, and
+// the "creating" record it left is removed.
 TEST_F(ServerWaitTest, CancelEndsTheWait) {
   std::string id = submit_create("stuck-1");
   ASSERT_FALSE(id.empty());
@@ -55,6 +56,8 @@ TEST_F(ServerWaitTest, CancelEndsTheWait) {
   EXPECT_EQ(cancelled.status, 200) << cancelled.body;
   json::object workflow = wait_for_workflow(id);
   EXPECT_EQ(text(workflow, "status"), "Cancelled") << json::serialize(workflow);
+  // The half-made server is settled, so the name is free again.
+  EXPECT_EQ(call("GET", "/servers/stuck-1", "v2").status, 404);
 }
 
 // Stopping the orchestrator ends the wait too, and leaves the workflow stored as

@@ -72,6 +72,18 @@ json::value Operations::run(const std::string& type, const json::object& params,
       "taskserv_remove or cluster_create");
 }
 
+namespace {
+
+// Returns whether the server record was made by the workflow of `context`.
+bool made_by(const json::object& record, const TaskContext& context) {
+  const json::value* metadata = record.if_contains("metadata");
+  if (metadata == nullptr || !metadata->is_object()) return false;
+  const json::value* owner = metadata->as_object().if_contains("workflow_id");
+  return owner != nullptr && owner->is_string() && owner->get_string() == context.workflow_id();
+}
+
+}  // namespace
+
 json::value Operations::create_server(const json::object& params, TaskContext& context) {
   const char* operation = "server_create";
   CreateServerRequest request;
@@ -89,15 +101,33 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
 
   // An earlier attempt of this workflow may have created or reserved the server already.
   if (auto existing = servers_.find(request.name)) {
-    const json::value* owner = existing->at("metadata").as_object().if_contains("workflow_id");
-    bool ours =
-        owner != nullptr && owner->is_string() && owner->get_string() == context.workflow_id();
+    bool ours = made_by(*existing, context);
     if (ours && record_string(*existing, "status") == "running") return *existing;
     if (ours && record_string(*existing, "status") == "creating") {
       if (auto adopted = servers_.reconcile_creating(*existing)) return *adopted;
     }
   }
-  return servers_.create(request);
+  try {
+    return servers_.create(request);
+  } catch (const sdk::Error&) {
+    if (context.cancelled()) settle_cancelled_create(request.name, context);
+    throw;
+  }
+}
+
+// A create cancelled while its server booted leaves a "creating" record. Settles it as a
+// resumed create would: a server that came up is kept, a half-made one is deleted.
+void Operations::settle_cancelled_create(const std::string& name, TaskContext& context) {
+  try {
+    auto record = servers_.find(name);
+    if (record && record_string(*record, "status") == "creating" && made_by(*record, context)) {
+      servers_.reconcile_creating(*record);
+    }
+  } catch (const std::exception& error) {
+    component_logger("orchestrator")
+        ->warn("workflow {}: cannot settle server '{}' after the cancel: {}", context.workflow_id(),
+               name, error.what());
+  }
 }
 
 json::value Operations::delete_server(const json::object& params, TaskContext& context) {

@@ -52,6 +52,7 @@ class TaskContext {
   const std::string& workflow_id() const { return workflow_id_; }
   const std::string& correlation_id() const { return correlation_id_; }
   int attempt() const { return attempt_; }  // 1 for the first run
+  bool cancelled() const { return cancelled_->load(); }
 
   // Throws sdk::Error when the task was cancelled, its timeout passed or the engine is
   // stopping. Long operations call it between steps; a single plugin call is never
