@@ -23,8 +23,8 @@ struct CreateServerRequest {
   bool check = false;  // validate and return the planned record without creating anything
   bool wait = false;   // wait until the provider reports the server running
   std::chrono::seconds wait_timeout{300};
-  // Called between the provider polls of `wait`; may throw to stop waiting (the
-  // orchestrator's cancellation and task timeout). The record stays "creating".
+  // Called between the provider polls of `wait`. It may throw to stop waiting, as the
+  // orchestrator's cancellation and task timeout do, and the record stays "creating".
   std::function<void()> between_polls;
 };
 
@@ -43,14 +43,14 @@ struct ServerFilter {
 class ServerService {
  public:
   // Runs `body` as one write transaction on the workspace's storage and returns once it
-  // is durable; rethrows what `body` throws, having written nothing of it.
+  // is durable. When `body` throws, nothing of it is written and the error is rethrown.
   using WriteTransaction =
       std::function<void(const std::function<void(sdk::StorageView& view)>& body)>;
 
   explicit ServerService(Host& host) : host_(host) {}
 
   // Replaces how record writes reach storage. The orchestrator passes one that joins its
-  // group commits; an empty function restores a storage transaction per write.
+  // group commits, and an empty function restores a storage transaction per write.
   void set_write_transaction(WriteTransaction write) { write_ = std::move(write); }
 
   // Returns the new record, or with request.check the record that would be created
