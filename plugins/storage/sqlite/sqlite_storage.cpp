@@ -4,6 +4,7 @@
 #include <provisioning/sdk/storage.h>
 #include <sqlite3.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -12,6 +13,8 @@
 #include <mutex>
 #include <string>
 #include <thread>
+
+#include "sqlite_connections.h"
 
 namespace provisioning::plugins {
 namespace {
@@ -40,6 +43,23 @@ constexpr const char* kCreateSchema =
 constexpr const char* kCreateNameIndex =
     "CREATE INDEX IF NOT EXISTS records_by_name ON records"
     " (collection, (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END))";
+
+constexpr const char* kSelectRecord = "SELECT data FROM records WHERE collection = ? AND id = ?";
+constexpr const char* kUpsertRecord =
+    "INSERT INTO records (collection, id, data) VALUES (?, ?, ?)"
+    " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data";
+constexpr const char* kDeleteRecord = "DELETE FROM records WHERE collection = ? AND id = ?";
+constexpr const char* kCountRecords = "SELECT COUNT(*) FROM records WHERE collection = ?";
+constexpr const char* kFindByName =
+    "SELECT id, data FROM records INDEXED BY records_by_name WHERE collection = ?1"
+    " AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END) = ?3"
+    " AND json_type(data, '$.name') = 'text' AND ?2 = 'name'"
+    " ORDER BY id";
+constexpr const char* kFindByField =
+    "SELECT id, data FROM records WHERE collection = ?1"
+    " AND json_type(data, '$.\"' || ?2 || '\"') = 'text'"
+    " AND json_extract(data, '$.\"' || ?2 || '\"') = ?3"
+    " ORDER BY id";
 
 std::filesystem::path database_path(const sdk::PluginContext& context) {
   const json::value* value = context.settings.if_contains("path");
@@ -118,11 +138,12 @@ bool is_plain_field(std::string_view field) {
 // Other processes may open the same file; SQLite's file locks serialize their writers
 // and busy_timeout_ms bounds the wait.
 //
-// Thread safety: the object owns one connection guarded by a recursive timed mutex, so
-// calls from several threads run one at a time. transaction() holds the mutex for the
-// whole body, and other threads wait for it up to busy_timeout_ms. The mutex is
-// recursive so that a visitor or a transaction body may call back into the backend on
-// the same thread.
+// Thread safety: writes go through one connection guarded by a recursive timed mutex, so
+// they run one at a time. transaction() holds the mutex for the whole body, and other
+// writers wait for it up to busy_timeout_ms. The mutex is recursive so that a transaction
+// body may call back into the backend on the same thread. Reads outside a transaction use
+// read-only connections from a pool. They see the last committed state and do not wait
+// for the writer. Reads inside a transaction body use its connection and see its writes.
 //
 // Durability: synchronous=FULL (the default) syncs the write-ahead log on every commit.
 // The "synchronous" setting may lower it to NORMAL. In WAL mode a commit then survives a
@@ -150,31 +171,20 @@ class SqliteStorage final : public sdk::StorageBackend,
 
   std::optional<json::object> get(std::string_view collection, std::string_view id) override {
     sdk::validate_record_key(collection, id);
-    return guarded("reading record '" + record_name(collection, id) + "'",
-                   [&]() -> std::optional<json::object> {
-                     SQLite::Statement query(*database_,
-                                             "SELECT data FROM records"
-                                             " WHERE collection = ? AND id = ?");
-                     query.bind(1, std::string(collection));
-                     query.bind(2, std::string(id));
-                     if (!query.executeStep()) return std::nullopt;
-                     return parse_record(query.getColumn(0).getString(), collection, id);
-                   });
+    return read("reading record '" + record_name(collection, id) + "'",
+                [&](sqlite_storage::Connection& connection) -> std::optional<json::object> {
+                  SQLite::Statement& query = connection.statement(kSelectRecord);
+                  query.bind(1, std::string(collection));
+                  query.bind(2, std::string(id));
+                  if (!query.executeStep()) return std::nullopt;
+                  return parse_record(query.getColumn(0).getString(), collection, id);
+                });
   }
 
   void put(std::string_view collection, std::string_view id, const json::object& record) override {
     sdk::validate_record_key(collection, id);
     guarded("writing record '" + record_name(collection, id) + "'", [&] {
-      if (!upsert_) {
-        upsert_ = std::make_unique<SQLite::Statement>(
-            *database_,
-            "INSERT INTO records (collection, id, data) VALUES (?, ?, ?)"
-            " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data");
-      }
-      SQLite::Statement& statement = *upsert_;
-      // tryReset: reset() would rethrow the error of a failed previous run.
-      statement.tryReset();
-      statement.clearBindings();
+      SQLite::Statement& statement = writer_->statement(kUpsertRecord);
       statement.bind(1, std::string(collection));
       statement.bind(2, std::string(id));
       statement.bind(3, json::serialize(record));
@@ -186,8 +196,7 @@ class SqliteStorage final : public sdk::StorageBackend,
   bool remove(std::string_view collection, std::string_view id) override {
     sdk::validate_record_key(collection, id);
     return guarded("removing record '" + record_name(collection, id) + "'", [&] {
-      SQLite::Statement statement(*database_,
-                                  "DELETE FROM records WHERE collection = ? AND id = ?");
+      SQLite::Statement& statement = writer_->statement(kDeleteRecord);
       statement.bind(1, std::string(collection));
       statement.bind(2, std::string(id));
       note_write(collection);
@@ -197,54 +206,49 @@ class SqliteStorage final : public sdk::StorageBackend,
 
   void for_each(std::string_view collection, const sdk::RecordVisitor& visit) override {
     validate_collection(collection);
-    guarded("reading collection '" + std::string(collection) + "'", [&] {
-      SQLite::Statement query(*database_,
-                              "SELECT id, data FROM records WHERE collection = ? ORDER BY id");
-      query.bind(1, std::string(collection));
-      while (query.executeStep()) {
-        std::string id = query.getColumn(0).getString();
-        json::object record = parse_record(query.getColumn(1).getString(), collection, id);
-        if (!visit(id, record)) break;
-      }
-    });
+    read("reading collection '" + std::string(collection) + "'",
+         [&](sqlite_storage::Connection& connection) {
+           // Not a cached statement: the visitor may call back into the backend.
+           SQLite::Statement query(connection.database(),
+                                   "SELECT id, data FROM records WHERE collection = ? ORDER BY id");
+           query.bind(1, std::string(collection));
+           while (query.executeStep()) {
+             std::string id = query.getColumn(0).getString();
+             json::object record = parse_record(query.getColumn(1).getString(), collection, id);
+             if (!visit(id, record)) break;
+           }
+         });
   }
 
   std::vector<json::object> find(std::string_view collection, std::string_view field,
                                  std::string_view value) override {
     validate_collection(collection);
     if (!is_plain_field(field)) return StorageView::find(collection, field, value);
-    return guarded("searching collection '" + std::string(collection) + "'", [&] {
-      SQLite::Statement query(
-          *database_,
-          field == "name" && !defer_name_index_
-              ? "SELECT id, data FROM records INDEXED BY records_by_name WHERE collection = ?1"
-                " AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END) = ?3"
-                " AND json_type(data, '$.name') = 'text' AND ?2 = 'name'"
-                " ORDER BY id"
-              : "SELECT id, data FROM records WHERE collection = ?1"
-                " AND json_type(data, '$.\"' || ?2 || '\"') = 'text'"
-                " AND json_extract(data, '$.\"' || ?2 || '\"') = ?3"
-                " ORDER BY id");
-      query.bind(1, std::string(collection));
-      query.bind(2, std::string(field));
-      query.bind(3, std::string(value));
-      std::vector<json::object> matches;
-      while (query.executeStep()) {
-        matches.push_back(parse_record(query.getColumn(1).getString(), collection,
-                                       query.getColumn(0).getString()));
-      }
-      return matches;
-    });
+    return read("searching collection '" + std::string(collection) + "'",
+                [&](sqlite_storage::Connection& connection) {
+                  SQLite::Statement& query = connection.statement(
+                      field == "name" && !defer_name_index_ ? kFindByName : kFindByField);
+                  query.bind(1, std::string(collection));
+                  query.bind(2, std::string(field));
+                  query.bind(3, std::string(value));
+                  std::vector<json::object> matches;
+                  while (query.executeStep()) {
+                    matches.push_back(parse_record(query.getColumn(1).getString(), collection,
+                                                   query.getColumn(0).getString()));
+                  }
+                  return matches;
+                });
   }
 
   std::size_t count(std::string_view collection) override {
     validate_collection(collection);
-    return guarded("counting collection '" + std::string(collection) + "'", [&] {
-      SQLite::Statement query(*database_, "SELECT COUNT(*) FROM records WHERE collection = ?");
-      query.bind(1, std::string(collection));
-      query.executeStep();
-      return static_cast<std::size_t>(query.getColumn(0).getInt64());
-    });
+    return read("counting collection '" + std::string(collection) + "'",
+                [&](sqlite_storage::Connection& connection) {
+                  SQLite::Statement& query = connection.statement(kCountRecords);
+                  query.bind(1, std::string(collection));
+                  query.executeStep();
+                  return static_cast<std::size_t>(query.getColumn(0).getInt64());
+                });
   }
 
   // Runs `body` inside BEGIN IMMEDIATE ... COMMIT. The body gets this object as its view,
@@ -257,21 +261,22 @@ class SqliteStorage final : public sdk::StorageBackend,
                                  "': transactions do not nest, so use the view that the outer "
                                  "transaction passed to its body");
     }
-    guarded("starting a transaction", [&] { database_->exec("BEGIN IMMEDIATE"); });
+    guarded("starting a transaction", [&] { database().exec("BEGIN IMMEDIATE"); });
     in_transaction_ = true;
+    transaction_thread_ = std::this_thread::get_id();
     try {
       body(*this);
-      guarded("committing a transaction", [&] { database_->exec("COMMIT"); });
+      guarded("committing a transaction", [&] { database().exec("COMMIT"); });
     } catch (...) {
       roll_back();
       throw;
     }
-    in_transaction_ = false;
+    end_transaction();
   }
 
   std::vector<std::string> collections() override {
-    return guarded("listing collections", [&] {
-      SQLite::Statement query(*database_,
+    return read("listing collections", [&](sqlite_storage::Connection& connection) {
+      SQLite::Statement query(connection.database(),
                               "SELECT DISTINCT collection FROM records ORDER BY collection");
       std::vector<std::string> names;
       while (query.executeStep()) names.push_back(query.getColumn(0).getString());
@@ -281,23 +286,21 @@ class SqliteStorage final : public sdk::StorageBackend,
 
   std::string location() const override { return path_.string(); }
 
-  // Gives back the page cache (up to cache_size), which fills as pages are read. Skips
-  // it while another thread has the connection locked, since the host calls it again.
+  // Gives back the page caches (up to cache_size), which fill as pages are read, and
+  // closes the idle reading connections. Skips the writing connection while another
+  // thread has it locked, since the host calls this again.
   void release_memory() noexcept override {
+    readers_.close_idle();
     std::unique_lock lock(mutex_, std::defer_lock);
-    if (lock.try_lock_for(kReleaseMemoryWait)) sqlite3_db_release_memory(database_->getHandle());
+    if (lock.try_lock_for(kReleaseMemoryWait)) sqlite3_db_release_memory(database().getHandle());
   }
 
   std::uint64_t change_stamp(std::string_view collection) override {
     validate_collection(collection);
     return guarded("reading the data version", [&] {
-      if (!data_version_query_) {
-        data_version_query_ =
-            std::make_unique<SQLite::Statement>(*database_, "PRAGMA data_version");
-      }
-      data_version_query_->reset();
-      data_version_query_->executeStep();
-      std::int64_t version = data_version_query_->getColumn(0).getInt64();
+      SQLite::Statement& query = writer_->statement("PRAGMA data_version");
+      query.executeStep();
+      std::int64_t version = query.getColumn(0).getInt64();
       if (version != last_data_version_) {
         last_data_version_ = version;
         ++external_commits_;
@@ -324,7 +327,7 @@ class SqliteStorage final : public sdk::StorageBackend,
         connect();
         return;
       } catch (const SQLite::Exception& failure) {
-        database_.reset();
+        writer_.reset();
         if (!is_busy(failure) || std::chrono::steady_clock::now() >= deadline) {
           throw_mapped(failure, "opening the database");
         }
@@ -334,20 +337,19 @@ class SqliteStorage final : public sdk::StorageBackend,
   }
 
   void connect() {
-    database_ =
-        std::make_unique<SQLite::Database>(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE,
-                                           static_cast<int>(busy_timeout_.count()));
-    database_->exec("PRAGMA journal_mode = WAL");
-    database_->exec("PRAGMA synchronous = " + synchronous_);
-    database_->exec("PRAGMA cache_size = -16384");  // 16 MiB, filled only as pages are read
+    writer_ = std::make_unique<sqlite_storage::Connection>(
+        path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, busy_timeout_);
+    database().exec("PRAGMA journal_mode = WAL");
+    database().exec("PRAGMA synchronous = " + synchronous_);
+    database().exec("PRAGMA cache_size = -16384");  // 16 MiB, filled only as pages are read
     initialize_schema();
   }
 
   // Creates the table in a new file, and rejects a file written by a newer plugin whose
   // layout this code cannot know.
   void initialize_schema() {
-    SQLite::Transaction transaction(*database_, SQLite::TransactionBehavior::IMMEDIATE);
-    int version = database_->execAndGet("PRAGMA user_version").getInt();
+    SQLite::Transaction transaction(database(), SQLite::TransactionBehavior::IMMEDIATE);
+    int version = database().execAndGet("PRAGMA user_version").getInt();
     if (version > kSchemaVersion) {
       throw sdk::Error::unavailable("SQLite database '" + path_.string() + "' has schema version " +
                                     std::to_string(version) + ", but this plugin supports up to " +
@@ -355,11 +357,11 @@ class SqliteStorage final : public sdk::StorageBackend,
                                     ": upgrade the sqlite storage plugin");
     }
     if (version < kSchemaVersion) {
-      database_->exec(kCreateSchema);
-      database_->exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
+      database().exec(kCreateSchema);
+      database().exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     }
     // Also for files made before the index existed, or filled with defer_name_index.
-    if (!defer_name_index_) database_->exec(kCreateNameIndex);
+    if (!defer_name_index_) database().exec(kCreateNameIndex);
     transaction.commit();
   }
 
@@ -386,10 +388,38 @@ class SqliteStorage final : public sdk::StorageBackend,
     return lock;
   }
 
+  SQLite::Database& database() { return writer_->database(); }
+
+  // True on the thread whose transaction is open, whose reads must see its own writes.
+  bool holds_transaction() const { return transaction_thread_ == std::this_thread::get_id(); }
+
+  void end_transaction() {
+    in_transaction_ = false;
+    transaction_thread_ = std::thread::id();
+  }
+
+  // Runs the read `step` on a pooled reading connection, or inside the open transaction
+  // of this thread on the writing one, and turns SQLite exceptions into sdk::Error.
+  template <typename Step>
+  auto read(const std::string& action, Step&& step)
+      -> decltype(step(std::declval<sqlite_storage::Connection&>())) {
+    if (holds_transaction()) return guarded(action, [&] { return step(*writer_); });
+    try {
+      sqlite_storage::ReaderPool::Lease reader = readers_.acquire();
+      return step(*reader);
+    } catch (const SQLite::Exception& error) {
+      throw_mapped(error, action);
+    }
+  }
+
   // Runs `step` with the connection locked and turns SQLite exceptions into sdk::Error.
   template <typename Step>
   auto guarded(const std::string& action, Step&& step) -> decltype(step()) {
     auto lock = lock_connection();
+    struct ResetStatements {
+      sqlite_storage::Connection& connection;
+      ~ResetStatements() { connection.reset_statements(); }
+    } reset{*writer_};
     try {
       return step();
     } catch (const SQLite::Exception& error) {
@@ -445,10 +475,10 @@ class SqliteStorage final : public sdk::StorageBackend,
   // Rolls back after a failed body or commit. A failure here is logged rather than
   // thrown, so the caller sees the error that caused the rollback.
   void roll_back() noexcept {
-    in_transaction_ = false;
-    if (sqlite3_get_autocommit(database_->getHandle()) != 0) return;  // SQLite already did
+    end_transaction();
+    if (sqlite3_get_autocommit(database().getHandle()) != 0) return;  // SQLite already did
     try {
-      database_->exec("ROLLBACK");
+      database().exec("ROLLBACK");
     } catch (const SQLite::Exception& error) {
       log_->error("rolling back a transaction on SQLite database '{}' failed: {}", path_.string(),
                   error.what());
@@ -461,10 +491,10 @@ class SqliteStorage final : public sdk::StorageBackend,
   bool defer_name_index_;
   std::shared_ptr<spdlog::logger> log_;
   std::recursive_timed_mutex mutex_;
-  std::unique_ptr<SQLite::Database> database_;
-  std::unique_ptr<SQLite::Statement> data_version_query_;  // destroyed before database_
-  std::unique_ptr<SQLite::Statement> upsert_;              // prepared once, reused by put()
+  std::unique_ptr<sqlite_storage::Connection> writer_;
+  sqlite_storage::ReaderPool readers_{path_, busy_timeout_};
   bool in_transaction_ = false;
+  std::atomic<std::thread::id> transaction_thread_;
   std::int64_t last_data_version_ = -1;
   std::uint64_t external_commits_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> local_writes_;
