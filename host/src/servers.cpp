@@ -108,9 +108,13 @@ json::object ServerService::create(const CreateServerRequest& request) {
     throw;
   }
   apply_provider_info(record, info);
-  write([&](sdk::StorageView& view) {
-    view.put(sdk::kServers, record_string(record, "id"), record);
-  });
+  if (request.store_created) {
+    request.store_created(record);
+  } else {
+    write([&](sdk::StorageView& view) {
+      view.put(sdk::kServers, record_string(record, "id"), record);
+    });
+  }
   if (request.wait) record = wait_until_running(provider, record, request);
   log->info("server '{}' is {} at {}", request.name, record_string(record, "status"),
             record_string(record, "ip_address"));

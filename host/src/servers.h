@@ -26,6 +26,10 @@ struct CreateServerRequest {
   // Called between the provider polls of `wait`. It may throw to stop waiting, as the
   // orchestrator's cancellation and task timeout do, and the record stays "creating".
   std::function<void()> between_polls;
+  // Stores the record once the provider has made the server. When empty, create() makes
+  // one write transaction and returns once it is durable. The orchestrator queues the
+  // write instead: the workflow's end, stored durably after it, makes it durable too.
+  std::function<void(const json::object& record)> store_created;
 };
 
 struct ServerFilter {

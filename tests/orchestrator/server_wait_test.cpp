@@ -60,6 +60,37 @@ TEST_F(ServerWaitTest, CancelEndsTheWait) {
   EXPECT_EQ(call("GET", "/servers/stuck-1", "v2").status, 404);
 }
 
+// Cancelling a queued workflow returns its stored end, Cancelled, although ends are
+// stored after the worker moves on.
+TEST_F(ServerWaitTest, QueuedCancelAnswersCancelled) {
+  constexpr int kWorkers = 4;  // orchestrator.max_parallel_tasks by default
+  for (int i = 0; i < kWorkers; ++i) {
+    ASSERT_FALSE(submit_create("stuck-busy-" + std::to_string(i)).empty());
+  }
+  bool busy = poll_until([&] {
+    for (int i = 0; i < kWorkers; ++i) {
+      Reply server = call("GET", "/servers/stuck-busy-" + std::to_string(i), "v2");
+      if (server.status != 200) return false;
+    }
+    return true;
+  });
+  ASSERT_TRUE(busy) << "the creates never reached the provider";
+
+  std::string queued = submit_create("queued-1");
+  ASSERT_FALSE(queued.empty());
+  Reply cancelled = call("POST", "/workflows/" + queued + "/cancel", "v2");
+  ASSERT_EQ(cancelled.status, 200) << cancelled.body;
+  EXPECT_EQ(text(cancelled.json, "status"), "Cancelled") << cancelled.body;
+  EXPECT_EQ(text(cancelled.json, "error"), "cancelled on request");
+
+  auto storage = host_->storage();
+  auto stored =
+      storage.call("get", [&](sdk::StorageBackend& s) { return s.get(sdk::kWorkflows, queued); });
+  ASSERT_TRUE(stored.has_value());
+  EXPECT_EQ(text(*stored, "status"), "Cancelled");
+  EXPECT_EQ(call("GET", "/servers/queued-1", "v2").status, 404);
+}
+
 // Stopping the orchestrator ends the wait too, and leaves the workflow stored as
 // Running, so that the next start runs it again.
 TEST_F(ServerWaitTest, StopEndsTheWait) {

@@ -1,7 +1,5 @@
 #include "orchestrator/committer.h"
 
-#include <future>
-
 #include "logging.h"
 
 namespace provisioning::host {
@@ -73,18 +71,22 @@ Committer::~Committer() {
 }
 
 void Committer::write(std::vector<RecordWrite> writes) {
+  write_async(std::move(writes)).get();
+}
+
+std::future<void> Committer::write_async(std::vector<RecordWrite> writes) {
   auto batch = std::make_shared<Batch>();
   batch->writes = std::move(writes);
-  wait_for(std::move(batch));
+  return enqueue(std::move(batch));
 }
 
 void Committer::apply(Body body) {
   auto batch = std::make_shared<Batch>();
   batch->body = std::move(body);
-  wait_for(std::move(batch));
+  enqueue(std::move(batch)).get();
 }
 
-void Committer::wait_for(std::shared_ptr<Batch> batch) {
+std::future<void> Committer::enqueue(std::shared_ptr<Batch> batch) {
   batch->waited = true;
   std::future<void> done = batch->done.get_future();
   {
@@ -92,7 +94,7 @@ void Committer::wait_for(std::shared_ptr<Batch> batch) {
     queue_.push_back(std::move(batch));
   }
   queued_.notify_one();
-  done.get();
+  return done;
 }
 
 void Committer::write_later(std::vector<RecordWrite> writes) {

@@ -6,6 +6,7 @@
 #include <deque>
 #include <exception>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -44,6 +45,11 @@ class Committer {
   // transaction failed (in which case none of them was written).
   void write(std::vector<RecordWrite> writes);
 
+  // Queues the writes and returns a future that is ready once they are durable; its get()
+  // throws the storage error when their transaction failed. A caller that waits for many writes in
+  // order loses no time: the futures become ready in the order the writes were queued.
+  std::future<void> write_async(std::vector<RecordWrite> writes);
+
   // Queues the writes and returns at once; a failure is logged.
   void write_later(std::vector<RecordWrite> writes);
 
@@ -60,7 +66,7 @@ class Committer {
  private:
   struct Batch;
   void run();
-  void wait_for(std::shared_ptr<Batch> batch);  // queues it, returns once it is durable
+  std::future<void> enqueue(std::shared_ptr<Batch> batch);  // ready once it is durable
   void commit(std::vector<std::shared_ptr<Batch>>& batches);
   static bool run_body(Batch& batch, sdk::StorageView& view);
 

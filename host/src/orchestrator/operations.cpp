@@ -98,6 +98,11 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
   request.wait = true;
   request.wait_timeout = std::chrono::hours(24);
   request.between_polls = [&context] { context.check_point(); };
+  if (committer_ != nullptr) {
+    request.store_created = [committer = committer_](const json::object& record) {
+      committer->write_later({{std::string(sdk::kServers), record_string(record, "id"), record}});
+    };
+  }
 
   // An earlier attempt of this workflow may have created or reserved the server already.
   if (auto existing = servers_.find(request.name)) {

@@ -6,6 +6,7 @@
 
 #include "clusters.h"
 #include "host.h"
+#include "orchestrator/committer.h"
 #include "orchestrator/workflow_engine.h"
 #include "servers.h"
 #include "taskservs.h"
@@ -24,6 +25,10 @@ class Operations {
   // (kInvalidArgument) for an unknown type or invalid params.
   json::value run(const std::string& type, const json::object& params, TaskContext& context);
 
+  // Queues the final record of each server create in `committer`, ahead of the end of
+  // its workflow, instead of waiting for it to be durable. Null restores the wait.
+  void set_committer(Committer* committer) { committer_ = committer; }
+
   ServerService& servers() { return servers_; }
   TaskservService& taskservs() { return taskservs_; }
 
@@ -36,6 +41,7 @@ class Operations {
   json::value create_cluster(const json::object& params, TaskContext& context);
 
   Host& host_;
+  Committer* committer_ = nullptr;
   ServerService servers_;
   TaskservService taskservs_;
 };

@@ -182,6 +182,7 @@ int Orchestrator::start() {
       [committer = committer_.get()](const std::function<void(sdk::StorageView&)>& body) {
         committer->apply(body);
       });
+  operations_.set_committer(committer_.get());
   engine_ = std::make_unique<WorkflowEngine>(
       *committer_, storage,
       [this](const std::string& type, const json::object& params, TaskContext& context) {
@@ -308,6 +309,7 @@ void Orchestrator::tear_down() {
   batches_.reset();
   engine_.reset();
   operations_.servers().set_write_transaction({});
+  operations_.set_committer(nullptr);
   committer_.reset();
   trimmer_.reset();
   release_workspace();

@@ -44,6 +44,9 @@ std::int64_t number(const json::object& record, std::string_view key) {
   return value != nullptr && value->is_int64() ? value->get_int64() : 0;
 }
 
+// How long cancel() waits for the Cancelled state of a queued workflow to be stored.
+constexpr std::chrono::seconds kCancelStoreTimeout{60};
+
 bool is_retryable(sdk::ErrorCode code) {
   return code == sdk::ErrorCode::kUnavailable || code == sdk::ErrorCode::kInternal;
 }
@@ -125,6 +128,11 @@ WorkflowEngine::~WorkflowEngine() {
 }
 
 void WorkflowEngine::start() {
+  {
+    std::lock_guard lock(endings_mutex_);
+    finisher_stopping_ = false;
+  }
+  finisher_ = std::thread([this] { finish_stored(); });
   recover();
   std::lock_guard lock(mutex_);
   stopping_->store(false);
@@ -141,6 +149,12 @@ void WorkflowEngine::stop() {
   wake_workers_.notify_all();
   for (auto& worker : workers_) worker.join();
   workers_.clear();
+  {
+    std::lock_guard lock(endings_mutex_);
+    finisher_stopping_ = true;  // it still completes every queued end first
+  }
+  endings_queued_.notify_all();
+  if (finisher_.joinable()) finisher_.join();
 }
 
 std::vector<RecordWrite> WorkflowEngine::writes_for(const Entry& entry) const {
@@ -357,7 +371,8 @@ void WorkflowEngine::finish(const std::string& id, const char* status, const jso
   {
     std::lock_guard lock(mutex_);
     auto found = active_.find(id);
-    if (found == active_.end()) return;
+    if (found == active_.end() || found->second.ending) return;
+    found->second.ending = true;
     entry = found->second;
   }
   std::string now = sdk::utc_timestamp();
@@ -367,29 +382,50 @@ void WorkflowEngine::finish(const std::string& id, const char* status, const jso
     (*record)["error"] = error;
     (*record)["finished_at"] = now;
   }
-  try {
-    committer_.write(writes_for(entry));
-  } catch (const std::exception& failure) {
-    // The state stays Running in storage, so a restart picks the workflow up again.
-    component_logger("orchestrator")
-        ->error("cannot store the end of workflow {}: {}", id, failure.what());
-  }
-  std::vector<Listener> listeners;
+  std::future<void> stored = committer_.write_async(writes_for(entry));
   {
-    std::lock_guard lock(mutex_);
-    active_.erase(id);
-    ending_.insert(id);
-    listeners = listeners_;
+    std::lock_guard lock(endings_mutex_);
+    endings_.push_back({std::move(entry), std::move(stored)});
   }
-  component_logger("orchestrator")
-      ->info("workflow {} {}{}{} [correlation_id={}]", id, status, error.empty() ? "" : ": ", error,
-             text(entry.workflow, "correlation_id"));
-  for (const auto& listener : listeners) listener(entry.workflow);
-  {
-    std::lock_guard lock(mutex_);
-    ending_.erase(id);  // wait() returns only now, so its caller sees what listeners did
+  endings_queued_.notify_one();
+}
+
+void WorkflowEngine::finish_stored() {
+  std::unique_lock lock(endings_mutex_);
+  while (true) {
+    endings_queued_.wait(lock, [this] { return finisher_stopping_ || !endings_.empty(); });
+    if (endings_.empty()) return;  // stopping, and every end is done
+    Ending ending = std::move(endings_.front());
+    endings_.pop_front();
+    lock.unlock();
+    const json::object& workflow = ending.entry.workflow;
+    std::string id = text(workflow, "id");
+    observability::LogScope log_scope(observability::task_log_context(workflow, ending.entry.task));
+    auto log = component_logger("orchestrator");
+    try {
+      ending.stored.get();
+    } catch (const std::exception& failure) {
+      // The state stays Running in storage, so a restart picks the workflow up again.
+      log->error("cannot store the end of workflow {}: {}", id, failure.what());
+    }
+    std::vector<Listener> listeners;
+    {
+      std::lock_guard engine_lock(mutex_);
+      active_.erase(id);
+      ending_.insert(id);
+      listeners = listeners_;
+    }
+    std::string error = text(workflow, "error");
+    log->info("workflow {} {}{}{} [correlation_id={}]", id, text(workflow, "status"),
+              error.empty() ? "" : ": ", error, text(workflow, "correlation_id"));
+    for (const auto& listener : listeners) listener(workflow);
+    {
+      std::lock_guard engine_lock(mutex_);
+      ending_.erase(id);  // wait() returns only now, so its caller sees what listeners did
+    }
+    state_changed_.notify_all();
+    lock.lock();
   }
-  state_changed_.notify_all();
 }
 
 json::object WorkflowEngine::wait(const std::string& id, std::chrono::milliseconds timeout) {
@@ -456,6 +492,7 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
 
 json::object WorkflowEngine::cancel(const std::string& id) {
   bool queued = false;
+  bool ending = false;
   {
     std::lock_guard lock(mutex_);
     auto found = active_.find(id);
@@ -466,8 +503,9 @@ json::object WorkflowEngine::cancel(const std::string& id) {
       throw sdk::Error::conflict("workflow '" + id + "' already ended as " +
                                  text(*stored, "status") + "; nothing to cancel");
     }
+    ending = found->second.ending;
     found->second.cancelled->store(true);
-    queued = text(found->second.workflow, "status") != kRunning;
+    queued = !ending && text(found->second.workflow, "status") != kRunning;
     if (queued) {
       ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
       for (auto it = delayed_.begin(); it != delayed_.end();) {
@@ -475,9 +513,10 @@ json::object WorkflowEngine::cancel(const std::string& id) {
       }
     }
   }
-  if (queued) finish(id, kCancelled, nullptr, "cancelled on request");
-  auto record = get(id);
-  return record ? *record : json::object{};
+  if (ending) return wait(id, kCancelStoreTimeout);  // it ended just before the cancel
+  if (!queued) return get(id).value_or(json::object{});
+  finish(id, kCancelled, nullptr, "cancelled on request");
+  return wait(id, kCancelStoreTimeout);
 }
 
 void WorkflowEngine::add_listener(Listener listener) {

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <deque>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -153,6 +154,12 @@ class WorkflowEngine {
     json::object workflow;
     json::object task;
     std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
+    bool ending = false;  // finish() queued its end
+  };
+  // The end of a workflow, queued until its records are durable.
+  struct Ending {
+    Entry entry;
+    std::future<void> stored;
   };
   using Clock = std::chrono::steady_clock;
 
@@ -160,8 +167,13 @@ class WorkflowEngine {
   void work();
   std::optional<std::string> next_task(std::unique_lock<std::mutex>& lock);
   void run_task(const std::string& id);
+  // Queues the end of a workflow for storage and returns at once, so the worker can take
+  // the next task while the end is committed. finish_stored() completes it.
   void finish(const std::string& id, const char* status, const json::value& result,
               const std::string& error);
+  // Runs on the finisher thread: once each queued end is durable, in queue order, drops
+  // the workflow from active_ and calls the listeners.
+  void finish_stored();
   void schedule_retry(const std::string& id, const std::string& error);
   std::vector<RecordWrite> writes_for(const Entry& entry) const;
 
@@ -182,6 +194,14 @@ class WorkflowEngine {
   std::multimap<Clock::time_point, std::string> delayed_;
   std::vector<Listener> listeners_;
   std::vector<std::thread> workers_;
+
+  // Ends queued by finish(). A workflow stays in active_, with its last stored state,
+  // until its end is durable, so readers never see an end that a crash could lose.
+  std::mutex endings_mutex_;
+  std::condition_variable endings_queued_;
+  std::deque<Ending> endings_;
+  bool finisher_stopping_ = false;
+  std::thread finisher_;
 };
 
 }  // namespace provisioning::host
