@@ -62,7 +62,7 @@ TEST_F(ServerWaitTest, CancelEndsTheWait) {
 
 // Cancelling a queued workflow returns its stored end, Cancelled, although ends are
 // stored after the worker moves on.
-TEST_F(ServerWaitTest, QueuedCancelAnswersCancelled) {
+TEST_F(ServerWaitTest, QueuedCancelReturnsCancelled) {
   constexpr int kWorkers = 4;  // orchestrator.max_parallel_tasks by default
   for (int i = 0; i < kWorkers; ++i) {
     ASSERT_FALSE(submit_create("stuck-busy-" + std::to_string(i)).empty());

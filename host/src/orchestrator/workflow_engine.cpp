@@ -371,8 +371,8 @@ void WorkflowEngine::finish(const std::string& id, const char* status, const jso
   {
     std::lock_guard lock(mutex_);
     auto found = active_.find(id);
-    if (found == active_.end() || found->second.ending) return;
-    found->second.ending = true;
+    if (found == active_.end() || found->second.end_queued) return;
+    found->second.end_queued = true;
     entry = found->second;
   }
   std::string now = sdk::utc_timestamp();
@@ -492,7 +492,7 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
 
 json::object WorkflowEngine::cancel(const std::string& id) {
   bool queued = false;
-  bool ending = false;
+  bool end_queued = false;
   {
     std::lock_guard lock(mutex_);
     auto found = active_.find(id);
@@ -503,9 +503,9 @@ json::object WorkflowEngine::cancel(const std::string& id) {
       throw sdk::Error::conflict("workflow '" + id + "' already ended as " +
                                  text(*stored, "status") + "; nothing to cancel");
     }
-    ending = found->second.ending;
+    end_queued = found->second.end_queued;
     found->second.cancelled->store(true);
-    queued = !ending && text(found->second.workflow, "status") != kRunning;
+    queued = !end_queued && text(found->second.workflow, "status") != kRunning;
     if (queued) {
       ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
       for (auto it = delayed_.begin(); it != delayed_.end();) {
@@ -513,7 +513,7 @@ json::object WorkflowEngine::cancel(const std::string& id) {
       }
     }
   }
-  if (ending) return wait(id, kCancelStoreTimeout);  // it ended just before the cancel
+  if (end_queued) return wait(id, kCancelStoreTimeout);  // it ended just before the cancel
   if (!queued) return get(id).value_or(json::object{});
   finish(id, kCancelled, nullptr, "cancelled on request");
   return wait(id, kCancelStoreTimeout);

@@ -154,7 +154,7 @@ class WorkflowEngine {
     json::object workflow;
     json::object task;
     std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
-    bool ending = false;  // finish() queued its end
+    bool end_queued = false;  // set by finish()
   };
   // The end of a workflow, queued until its records are durable.
   struct Ending {

@@ -255,14 +255,13 @@ class SqliteStorage final : public sdk::StorageBackend,
   // so its reads see its own writes.
   void transaction(const std::function<void(sdk::StorageView& view)>& body) override {
     auto lock = lock_connection();
-    if (in_transaction_) {
+    if (holds_transaction()) {
       throw sdk::Error::conflict("a transaction is already open on SQLite database '" +
                                  path_.string() +
                                  "': transactions do not nest, so use the view that the outer "
                                  "transaction passed to its body");
     }
     guarded("starting a transaction", [&] { database().exec("BEGIN IMMEDIATE"); });
-    in_transaction_ = true;
     transaction_thread_ = std::this_thread::get_id();
     try {
       body(*this);
@@ -393,10 +392,7 @@ class SqliteStorage final : public sdk::StorageBackend,
   // True on the thread whose transaction is open, whose reads must see its own writes.
   bool holds_transaction() const { return transaction_thread_ == std::this_thread::get_id(); }
 
-  void end_transaction() {
-    in_transaction_ = false;
-    transaction_thread_ = std::thread::id();
-  }
+  void end_transaction() { transaction_thread_ = std::thread::id(); }
 
   // Runs the read `step` on a pooled reading connection, or inside the open transaction
   // of this thread on the writing one, and turns SQLite exceptions into sdk::Error.
@@ -493,7 +489,6 @@ class SqliteStorage final : public sdk::StorageBackend,
   std::recursive_timed_mutex mutex_;
   std::unique_ptr<sqlite_storage::Connection> writer_;
   sqlite_storage::ReaderPool readers_{path_, busy_timeout_};
-  bool in_transaction_ = false;
   std::atomic<std::thread::id> transaction_thread_;
   std::int64_t last_data_version_ = -1;
   std::uint64_t external_commits_ = 0;
