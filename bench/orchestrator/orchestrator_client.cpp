@@ -12,11 +12,11 @@
 //                             [--timeout SECONDS] [--poll-ms MS]
 //     Splits N independent server_create operations into batches of at most B
 //     operations, submits them all with POST /workflows/batch/submit (API v3), then
-//     polls GET /workflows/batch/{id} until every batch is terminal or the timeout
-//     passes. half_seconds is when half of the operations had ended (-1 when they did
-//     not), so a second half slower than the first shows in seconds - half_seconds.
-//     seconds ends at the latest `finished_at` the orchestrator stamped on a batch, so
-//     it does not depend on the poll interval. half_seconds comes from polling, so it
+//     polls GET /workflows/batch/{id}?view=summary until every batch is terminal or
+//     the timeout passes, as a tool following progress would. half_seconds is when half of the
+//     operations had ended (-1 when they did not), so a second half slower than the first shows in
+//     seconds - half_seconds. seconds ends at the latest `finished_at` the orchestrator stamped on
+//     a batch, so it does not depend on the poll interval. half_seconds comes from polling, so it
 //     is late by up to one poll interval (default 500 ms).
 //
 // Prints one "name<TAB>value" line per figure on standard output and exits 0, or prints
@@ -184,9 +184,10 @@ json::array batch_operations(const Options& options, int first, int count) {
 }
 
 // Counts the operations of a batch record by status.
-void count_operations(const json::object& batch, std::map<std::string, int>& counts) {
-  for (const auto& item : batch.at("operations").as_array()) {
-    ++counts[std::string(item.as_object().at("status").as_string())];
+// Adds the operation counts of a batch summary to `counts`.
+void count_operations(const json::object& summary, std::map<std::string, int>& counts) {
+  for (const auto& [status, count] : summary.at("operations_by_status").as_object()) {
+    counts[std::string(status)] += static_cast<int>(count.as_int64());
   }
 }
 
@@ -239,8 +240,8 @@ int run_batches(const Options& options) {
         count_operations(finished[id], counts);
         continue;
       }
-      httplib::Result result = expect_status(client.Get("/workflows/batch/" + id, v3), 200,
-                                             "GET /workflows/batch/" + id);
+      std::string path = "/workflows/batch/" + id + "?view=summary";
+      httplib::Result result = expect_status(client.Get(path, v3), 200, "GET " + path);
       json::object batch = json::parse(result->body).as_object();
       count_operations(batch, counts);
       if (is_terminal(std::string(batch.at("status").as_string()))) finished[id] = batch;

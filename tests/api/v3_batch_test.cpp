@@ -171,13 +171,19 @@ TEST_F(V3BatchTest, GetBatch) {
   EXPECT_FALSE(response.body.at("operations").at(0).as_object().contains("attempts"));
 }
 
+// The host counts the operations of each batch; the view keeps the summary fields.
+json::object summary_record(const std::string& id) {
+  json::object record = batch_record(id);
+  record.erase("operations");
+  record["operations_total"] = 3;
+  record["operations_by_status"] = json::object{{"Pending", 1}, {"Completed", 2}};
+  record["correlation_id"] = "not shown";
+  return record;
+}
+
 TEST_F(V3BatchTest, ListBatchesAsSummaries) {
-  json::object record = batch_record("b-1");
-  record["operations"].as_array().push_back(
-      json::object{{"id", "web"}, {"type", "server_create"}, {"status", "Completed"}});
-  record["operations"].as_array().push_back(
-      json::object{{"id", "app"}, {"type", "server_create"}, {"status", "Completed"}});
-  services_.respond("batch.list", json::object{{"batches", json::array{record}}, {"total", 7}});
+  services_.respond("batch.list",
+                    json::object{{"batches", json::array{summary_record("b-1")}}, {"total", 7}});
   sdk::ApiResponse response =
       send("GET", "/workflows/batch", "", {{"status", "Running"}, {"limit", "1"}, {"offset", "2"}});
 
@@ -189,9 +195,41 @@ TEST_F(V3BatchTest, ListBatchesAsSummaries) {
   EXPECT_EQ(response.body.at("offset"), json::value(2));
   const json::object& item = response.body.at("batches").at(0).as_object();
   EXPECT_FALSE(item.contains("operations"));
+  EXPECT_FALSE(item.contains("correlation_id"));
   EXPECT_EQ(item.at("operations_total"), json::value(3));
   EXPECT_EQ(item.at("operations_by_status"), (json::object{{"Pending", 1}, {"Completed", 2}}));
   EXPECT_EQ(item.at("id"), json::value("b-1"));
+}
+
+TEST_F(V3BatchTest, GetBatchSummary) {
+  services_.respond("batch.summary", summary_record("b-1"));
+  sdk::ApiResponse response = send("GET", "/workflows/batch/b-1", "", {{"view", "summary"}});
+
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(only_call().operation, "batch.summary");
+  EXPECT_EQ(only_call().request, (json::object{{"id", "b-1"}}));
+  EXPECT_FALSE(response.body.as_object().contains("operations"));
+  EXPECT_EQ(response.body.at("operations_total"), json::value(3));
+  EXPECT_EQ(response.body.at("operations_by_status"),
+            (json::object{{"Pending", 1}, {"Completed", 2}}));
+}
+
+TEST_F(V3BatchTest, GetBatchFullViewByName) {
+  services_.respond("batch.get", batch_record("b-1"));
+  sdk::ApiResponse response = send("GET", "/workflows/batch/b-1", "", {{"view", "full"}});
+
+  ASSERT_EQ(response.status, 200);
+  EXPECT_EQ(only_call().operation, "batch.get");
+  EXPECT_EQ(response.body.at("operations").as_array().size(), 1u);
+}
+
+TEST_F(V3BatchTest, GetBatchRejectsUnknownView) {
+  sdk::ApiResponse response = send("GET", "/workflows/batch/b-1", "", {{"view", "summry"}});
+  expect_error(response, 400, "invalid_argument", "v3");
+  EXPECT_EQ(detail_paths(response), std::vector<std::string>{"query.view"});
+  EXPECT_THAT(detail_message(response, "query.view"),
+              HasSubstr("must be one of full, summary, got \"summry\"; did you mean \"summary\"?"));
+  EXPECT_TRUE(services_.calls().empty());
 }
 
 TEST_F(V3BatchTest, ListRejectsWorkflowOnlyStatus) {

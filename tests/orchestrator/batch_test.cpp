@@ -38,6 +38,19 @@ json::object install_taskserv(const std::string& id, const std::string& taskserv
       {"depends_on", json::array(depends_on.begin(), depends_on.end())}};
 }
 
+// Returns `count` server_create operations op-0, op-1, ..., each depending on the one
+// before, that create servers named `prefix` followed by the position.
+json::array create_chain(int count, const std::string& prefix) {
+  json::array operations;
+  for (int i = 0; i < count; ++i) {
+    std::vector<std::string> depends_on;
+    if (i > 0) depends_on.push_back("op-" + std::to_string(i - 1));
+    operations.push_back(
+        create_server("op-" + std::to_string(i), prefix + std::to_string(i), depends_on));
+  }
+  return operations;
+}
+
 std::string batch_body(const json::array& operations, int parallel_limit,
                        const std::string& on_failure) {
   return json::serialize(json::object{
@@ -375,14 +388,7 @@ TEST_F(BatchTest, ExplicitRollbackOfFinishedBatch) {
 TEST_F(BatchTest, CancelRunningBatch) {
   // A chain of creates runs one operation at a time, long enough to cancel midway.
   constexpr int kChain = 100;
-  json::array operations;
-  for (int i = 0; i < kChain; ++i) {
-    std::vector<std::string> depends_on;
-    if (i > 0) depends_on.push_back("op-" + std::to_string(i - 1));
-    operations.push_back(
-        create_server("op-" + std::to_string(i), "chain-" + std::to_string(i), depends_on));
-  }
-  std::string id = submit(operations, 1, "fail");
+  std::string id = submit(create_chain(kChain, "chain-"), 1, "fail");
 
   Reply early_rollback = call("POST", "/workflows/batch/" + id + "/rollback", "v3");
   EXPECT_EQ(early_rollback.status, 409) << early_rollback.body;
@@ -448,6 +454,40 @@ TEST_F(BatchTest, ListBatchesNewestFirst) {
   Reply paged = call("GET", "/workflows/batch?limit=1&offset=1", "v3");
   ASSERT_EQ(paged.status, 200) << paged.body;
   EXPECT_EQ(text(paged.object().at("batches").as_array().at(0), "id"), first);
+}
+
+// Sums the counts of operations_by_status.
+std::int64_t counted(const json::object& summary) {
+  std::int64_t sum = 0;
+  for (const auto& [status, count] : summary.at("operations_by_status").as_object()) {
+    sum += count.as_int64();
+  }
+  return sum;
+}
+
+TEST_F(BatchTest, SummaryCountsOperationsOfRunningAndEndedBatch) {
+  constexpr int kChain = 20;
+  std::string id = submit(create_chain(kChain, "sum-"), 1, "fail");
+
+  Reply running = call("GET", "/workflows/batch/" + id + "?view=summary", "v3");
+  ASSERT_EQ(running.status, 200) << running.body;
+  EXPECT_FALSE(running.object().contains("operations")) << running.body;
+  EXPECT_EQ(running.object().at("operations_total"), json::value(kChain));
+  EXPECT_EQ(counted(running.object()), kChain) << running.body;
+
+  wait_for_batch(id);
+  Reply ended = call("GET", "/workflows/batch/" + id + "?view=summary", "v3");
+  ASSERT_EQ(ended.status, 200) << ended.body;
+  EXPECT_EQ(text(ended.json, "status"), "Completed");
+  EXPECT_EQ(ended.object().at("operations_by_status"), (json::object{{"Completed", kChain}}));
+  EXPECT_FALSE(text(ended.json, "finished_at").empty());
+
+  Reply listed = call("GET", "/workflows/batch", "v3");
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.object().at("batches").at(0), ended.json) << "list and summary disagree";
+
+  Reply missing = call("GET", "/workflows/batch/no-such-batch?view=summary", "v3");
+  EXPECT_EQ(missing.status, 404) << missing.body;
 }
 
 TEST_F(BatchTest, BatchPathInV2IsAWorkflowId) {

@@ -28,6 +28,32 @@ std::string_view view_of(const json::object& record, std::string_view key) {
   return value != nullptr && value->is_string() ? std::string_view(value->get_string()) : "";
 }
 
+// Copies `record` without "operations" and adds the operation counts, in total and by
+// state, so that a summary costs no copy of the operations.
+json::object summary_of(const json::object& record) {
+  json::object summary;
+  std::int64_t total = 0;
+  json::object by_status;
+  for (const auto& [key, value] : record) {
+    if (key != "operations") {
+      summary.emplace(key, value);
+      continue;
+    }
+    if (!value.is_array()) continue;
+    for (const json::value& item : value.get_array()) {
+      ++total;
+      const json::value* status =
+          item.is_object() ? item.get_object().if_contains("status") : nullptr;
+      if (status == nullptr || !status->is_string()) continue;
+      json::value& count = by_status[status->get_string()];
+      count = count.is_int64() ? count.get_int64() + 1 : 1;
+    }
+  }
+  summary["operations_total"] = total;
+  summary["operations_by_status"] = std::move(by_status);
+  return summary;
+}
+
 // True for an operation that has not started: Pending without a workflow.
 bool is_unstarted(const json::object& operation) {
   return view_of(operation, "status") == kPending && view_of(operation, "workflow_id").empty();
@@ -572,20 +598,34 @@ std::optional<json::object> BatchEngine::get(const std::string& id) {
   return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(kBatches, id); });
 }
 
+std::optional<json::object> BatchEngine::summary(const std::string& id) {
+  {
+    std::lock_guard lock(mutex_);
+    if (auto found = active_.find(id); found != active_.end()) {
+      return summary_of(found->second.record);
+    }
+  }
+  auto stored = storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(kBatches, id); });
+  if (!stored) return std::nullopt;
+  return summary_of(*stored);
+}
+
 std::pair<std::vector<json::object>, std::size_t> BatchEngine::list(const std::string& status,
                                                                     std::size_t limit,
                                                                     std::size_t offset) {
   std::map<std::string, json::object> current;
   {
     std::lock_guard lock(mutex_);
-    for (const auto& [id, batch] : active_) current[id] = batch.record;
+    for (const auto& [id, batch] : active_) current[id] = summary_of(batch.record);
   }
   std::vector<json::object> records;
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(kBatches, [&](const std::string& id, const json::object& stored) {
       auto live = current.find(id);
-      const json::object& record = live != current.end() ? live->second : stored;
-      if (status.empty() || view_of(record, "status") == status) records.push_back(record);
+      json::object record = live != current.end() ? live->second : summary_of(stored);
+      if (status.empty() || view_of(record, "status") == status) {
+        records.push_back(std::move(record));
+      }
       return true;
     });
   });

@@ -51,8 +51,11 @@ class BatchEngine {
   json::object submit(const json::array& operations, const json::object& batch_options,
                       const std::string& correlation_id);
   std::optional<json::object> get(const std::string& id);
-  // Batches newest first, filtered by status when not empty, with running batches in
-  // their current state; returns the page and the total count.
+  // The batch without its operations, with "operations_total" and "operations_by_status"
+  // (operation counts by state) instead. Cheaper than get() for a client that polls.
+  std::optional<json::object> summary(const std::string& id);
+  // Returns a page of batch summaries (see summary()), newest first, and the total count.
+  // A non-empty status filters them, and running batches show their current state.
   std::pair<std::vector<json::object>, std::size_t> list(const std::string& status,
                                                          std::size_t limit, std::size_t offset);
   json::object cancel(const std::string& id);

@@ -426,7 +426,7 @@ json::value Orchestrator::call_batch(const std::string& operation, const json::o
   std::string id = param_string(request, "id", true, operation);
   if (operation == "batch.cancel") return batches_->cancel(id);
   if (operation == "batch.rollback") return batches_->rollback(id);
-  auto record = batches_->get(id);
+  auto record = operation == "batch.summary" ? batches_->summary(id) : batches_->get(id);
   if (!record) throw sdk::Error::not_found("batch '" + id + "' not found");
   return *record;
 }

@@ -37,17 +37,17 @@ std::int64_t read_integer(const sdk::ApiRequest& request, const std::string& nam
   return *number;
 }
 
-std::optional<std::string> read_status(const sdk::ApiRequest& request,
-                                       const std::vector<std::string>& statuses,
+std::optional<std::string> read_choice(const sdk::ApiRequest& request, const std::string& name,
+                                       const std::vector<std::string>& choices,
                                        std::vector<FieldIssue>& issues) {
-  auto found = request.query.find("status");
+  auto found = request.query.find(name);
   if (found == request.query.end()) return std::nullopt;
-  const std::string& status = found->second;
-  if (std::find(statuses.begin(), statuses.end(), status) != statuses.end()) return status;
+  const std::string& value = found->second;
+  if (std::find(choices.begin(), choices.end(), value) != choices.end()) return value;
 
-  std::string message = "must be one of " + join_names(statuses) + ", got " + quote_value(status);
-  if (auto match = closest_match(status, statuses)) message += "; did you mean \"" + *match + "\"?";
-  issues.push_back({query_path("status"), std::move(message)});
+  std::string message = "must be one of " + join_names(choices) + ", got " + quote_value(value);
+  if (auto match = closest_match(value, choices)) message += "; did you mean \"" + *match + "\"?";
+  issues.push_back({query_path(name), std::move(message)});
   return std::nullopt;
 }
 
@@ -63,12 +63,21 @@ ListQuery read_list_query(const sdk::ApiRequest& request,
                           const std::vector<std::string>& statuses) {
   std::vector<FieldIssue> issues;
   ListQuery query;
-  query.status = read_status(request, statuses, issues);
+  query.status = read_choice(request, "status", statuses, issues);
   query.limit = read_integer(request, "limit", 1, kMaxPageLimit, kDefaultPageLimit, issues);
   query.offset =
       read_integer(request, "offset", 0, std::numeric_limits<std::int64_t>::max(), 0, issues);
   if (!issues.empty()) throw ApiError::invalid_request(std::move(issues));
   return query;
+}
+
+std::string read_query_choice(const sdk::ApiRequest& request, const std::string& name,
+                              const std::vector<std::string>& choices,
+                              const std::string& fallback) {
+  std::vector<FieldIssue> issues;
+  std::optional<std::string> value = read_choice(request, name, choices, issues);
+  if (!issues.empty()) throw ApiError::invalid_request(std::move(issues));
+  return value.value_or(fallback);
 }
 
 void reject_unknown_query(const sdk::ApiRequest& request, const std::vector<std::string>& allowed) {

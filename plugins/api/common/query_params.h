@@ -27,6 +27,11 @@ struct ListQuery {
 // ApiError (400) listing every invalid parameter, named "query.<name>".
 ListQuery read_list_query(const sdk::ApiRequest& request, const std::vector<std::string>& statuses);
 
+// Returns the query parameter `name`, or `fallback` when it is absent. Throws ApiError
+// (400) naming "query.<name>" and the accepted values when it is not one of `choices`.
+std::string read_query_choice(const sdk::ApiRequest& request, const std::string& name,
+                              const std::vector<std::string>& choices, const std::string& fallback);
+
 // Throws ApiError (400) listing each query parameter that is not in `allowed`.
 void reject_unknown_query(const sdk::ApiRequest& request, const std::vector<std::string>& allowed);
 

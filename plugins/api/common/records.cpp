@@ -43,11 +43,6 @@ json::object batch_operation_view(const json::object& record) {
   return shaped;
 }
 
-const json::array* operations_of(const json::object& record) {
-  const json::value* operations = record.if_contains("operations");
-  return operations != nullptr && operations->is_array() ? &operations->get_array() : nullptr;
-}
-
 }  // namespace
 
 const std::vector<std::string>& run_states() {
@@ -148,20 +143,10 @@ sdk::ApiResponse page_response(const json::object& result, std::string_view fiel
 
 json::object batch_summary_view(const json::object& record) {
   json::object shaped = select_fields(record, kBatchSummaryFields);
-  std::int64_t total = 0;
-  json::object by_status;
-  if (const json::array* operations = operations_of(record)) {
-    for (const json::value& item : *operations) {
-      ++total;
-      const json::value* status =
-          item.is_object() ? item.get_object().if_contains("status") : nullptr;
-      if (status == nullptr || !status->is_string()) continue;
-      json::value& count = by_status[status->get_string()];
-      count = count.is_int64() ? count.get_int64() + 1 : 1;
-    }
-  }
-  shaped["operations_total"] = total;
-  shaped["operations_by_status"] = std::move(by_status);
+  const json::value* total = record.if_contains("operations_total");
+  const json::value* by_status = record.if_contains("operations_by_status");
+  shaped["operations_total"] = total != nullptr ? *total : json::value(0);
+  shaped["operations_by_status"] = by_status != nullptr ? *by_status : json::object{};
   return shaped;
 }
 

@@ -42,8 +42,8 @@ json::object workflow_view(const json::object& record);
 json::object task_view(const json::object& record);
 json::object batch_view(const json::object& record);
 
-// A batch without its operations, for lists: the batch fields plus "operations_total" and
-// "operations_by_status" (status -> count).
+// A batch summary as "batch.list" and "batch.summary" return it: the batch fields plus
+// "operations_total" and "operations_by_status" (status -> count), without operations.
 json::object batch_summary_view(const json::object& record);
 
 // Returns 200 with the page of `field` records from a "*.list" result, with its total and

@@ -12,6 +12,7 @@ namespace {
 
 const std::vector<std::string> kBatchStates = {"Running", "Completed", "Failed", "Cancelled"};
 const std::vector<std::string> kListQuery = {"status", "limit", "offset"};
+const std::vector<std::string> kViews = {"full", "summary"};
 
 sdk::ApiResponse list_batches(const HandlerContext& context) {
   json::object query = read_list_query(context.request, kBatchStates).to_request();
@@ -33,6 +34,16 @@ sdk::ApiResponse batch_operation(const HandlerContext& context, const std::strin
   return json_response(200, batch_view(batch));
 }
 
+// ?view=summary answers without the operations, with their counts by state: what a
+// client polling a large batch for its progress needs.
+sdk::ApiResponse get_batch(const HandlerContext& context) {
+  if (read_query_choice(context.request, "view", kViews, "full") == "full") {
+    return batch_operation(context, "batch.get");
+  }
+  json::object batch = call_for_object(context, "batch.summary", {{"id", context.id_param("id")}});
+  return json_response(200, batch_summary_view(batch));
+}
+
 sdk::ApiResponse change_batch(const HandlerContext& context, const std::string& operation) {
   require_empty_body(context.request.body);
   return batch_operation(context, operation);
@@ -43,8 +54,7 @@ sdk::ApiResponse change_batch(const HandlerContext& context, const std::string& 
 void add_batch_routes(RouteTable& table) {
   table.add("POST", "/workflows/batch/submit", "Submit a batch of operations", submit);
   table.add("GET", "/workflows/batch", "List batches", list_batches, kListQuery);
-  table.add("GET", "/workflows/batch/{id}", "Get a batch",
-            [](const HandlerContext& context) { return batch_operation(context, "batch.get"); });
+  table.add("GET", "/workflows/batch/{id}", "Get a batch", get_batch, {"view"});
   table.add("POST", "/workflows/batch/{id}/cancel", "Cancel a batch",
             [](const HandlerContext& context) { return change_batch(context, "batch.cancel"); });
   table.add("POST", "/workflows/batch/{id}/rollback", "Roll back a batch",
