@@ -268,7 +268,7 @@ TEST_F(SqliteStorageTest, ReadsLeaveNoSnapshotOpen) {
 // scanning. Opening the file again without the setting builds the index over all rows.
 TEST_F(SqliteStorageTest, DeferredNameIndexIsBuiltOnReopen) {
   const std::string kIndexQuery =
-      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'records_by_name'";
+      "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'servers_by_name'";
   {
     StorageHandle filling = load(json::object{{"defer_name_index", true}});
     sdk::StorageBackend& storage = object_of(filling);
@@ -296,9 +296,36 @@ TEST_F(SqliteStorageTest, DeferNameIndexFalseKeepsIndex) {
   StorageHandle handle = load(json::object{{"defer_name_index", false}});
   object_of(handle).put("servers", "a", json::object{{"name", "web"}});
   EXPECT_EQ(RawConnection(default_file())
-                .query_text("SELECT name FROM sqlite_master WHERE name = 'records_by_name'"),
-            "records_by_name");
+                .query_text("SELECT name FROM sqlite_master WHERE name = 'servers_by_name'"),
+            "servers_by_name");
   EXPECT_EQ(object_of(handle).find("servers", "name", "web").size(), 1u);
+}
+
+// Files of earlier versions carry an index of names over every collection, which makes
+// every write parse its record. Opening such a file replaces it with the servers index.
+TEST_F(SqliteStorageTest, IndexOfAllNamesIsReplaced) {
+  {
+    StorageHandle handle = load();
+    object_of(handle).put("servers", "a", json::object{{"name", "web"}});
+    object_of(handle).put("clusters", "c", json::object{{"name", "web"}});
+  }
+  RawConnection(default_file())
+      .execute(
+          "DROP INDEX servers_by_name; CREATE INDEX records_by_name ON records (collection, "
+          "(CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END))");
+
+  StorageHandle handle = load();
+  RawConnection raw(default_file());
+  EXPECT_EQ(raw.query_text("SELECT group_concat(name) FROM sqlite_master WHERE type = 'index'"
+                           " AND name NOT LIKE 'sqlite_%'"),
+            "servers_by_name");
+  // The server lookup names the index (INDEXED BY), so it fails unless the index serves it.
+  std::vector<json::object> servers = object_of(handle).find("servers", "name", "web");
+  ASSERT_EQ(servers.size(), 1u);
+  EXPECT_EQ(servers[0].at("name"), "web");
+  // Other collections are searched without the index.
+  EXPECT_EQ(object_of(handle).find("clusters", "name", "web").size(), 1u);
+  EXPECT_TRUE(object_of(handle).find("clusters", "name", "db").empty());
 }
 
 TEST_F(SqliteStorageTest, InvalidDeferNameIndexIsRejected) {

@@ -37,12 +37,18 @@ constexpr const char* kCreateSchema =
 
 // Servers are looked up by name on every create, so that lookup uses an index. SQLite
 // uses an expression index only for a query with the same expression, which is why
-// find() spells "$.name" out for that field.
+// find() spells "$.name" out for that field. The index is partial: a write to any other
+// collection skips the expression, which would parse the whole record (twice for an
+// update) even for a large batch record that has no name.
 // json_valid() keeps one corrupt row from failing the index, so such a row stays
 // readable as the "not valid JSON" error that names it.
 constexpr const char* kCreateNameIndex =
-    "CREATE INDEX IF NOT EXISTS records_by_name ON records"
-    " (collection, (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END))";
+    "CREATE INDEX IF NOT EXISTS servers_by_name ON records"
+    " ((CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END))"
+    " WHERE collection = 'servers'";
+// The index of earlier versions, over every collection. An older plugin that opens the
+// file makes it again, and the next open by this one drops it again.
+constexpr const char* kDropAllNamesIndex = "DROP INDEX IF EXISTS records_by_name";
 
 constexpr const char* kSelectRecord = "SELECT data FROM records WHERE collection = ? AND id = ?";
 constexpr const char* kUpsertRecord =
@@ -50,10 +56,10 @@ constexpr const char* kUpsertRecord =
     " ON CONFLICT (collection, id) DO UPDATE SET data = excluded.data";
 constexpr const char* kDeleteRecord = "DELETE FROM records WHERE collection = ? AND id = ?";
 constexpr const char* kCountRecords = "SELECT COUNT(*) FROM records WHERE collection = ?";
-constexpr const char* kFindByName =
-    "SELECT id, data FROM records INDEXED BY records_by_name WHERE collection = ?1"
-    " AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END) = ?3"
-    " AND json_type(data, '$.name') = 'text' AND ?2 = 'name'"
+constexpr const char* kFindServerByName =
+    "SELECT id, data FROM records INDEXED BY servers_by_name WHERE collection = 'servers'"
+    " AND (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END) = ?1"
+    " AND json_type(data, '$.name') = 'text'"
     " ORDER BY id";
 constexpr const char* kFindByField =
     "SELECT id, data FROM records WHERE collection = ?1"
@@ -226,11 +232,17 @@ class SqliteStorage final : public sdk::StorageBackend,
     if (!is_plain_field(field)) return StorageView::find(collection, field, value);
     return read("searching collection '" + std::string(collection) + "'",
                 [&](sqlite_storage::Connection& connection) {
-                  SQLite::Statement& query = connection.statement(
-                      field == "name" && !defer_name_index_ ? kFindByName : kFindByField);
-                  query.bind(1, std::string(collection));
-                  query.bind(2, std::string(field));
-                  query.bind(3, std::string(value));
+                  bool indexed =
+                      collection == sdk::kServers && field == "name" && !defer_name_index_;
+                  SQLite::Statement& query =
+                      connection.statement(indexed ? kFindServerByName : kFindByField);
+                  if (indexed) {
+                    query.bind(1, std::string(value));
+                  } else {
+                    query.bind(1, std::string(collection));
+                    query.bind(2, std::string(field));
+                    query.bind(3, std::string(value));
+                  }
                   std::vector<json::object> matches;
                   while (query.executeStep()) {
                     matches.push_back(parse_record(query.getColumn(1).getString(), collection,
@@ -360,7 +372,10 @@ class SqliteStorage final : public sdk::StorageBackend,
       database().exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     }
     // Also for files made before the index existed, or filled with defer_name_index.
-    if (!defer_name_index_) database().exec(kCreateNameIndex);
+    if (!defer_name_index_) {
+      database().exec(kDropAllNamesIndex);
+      database().exec(kCreateNameIndex);
+    }
     transaction.commit();
   }
 
