@@ -7,6 +7,7 @@
 #include "logging.h"
 #include "migration/legacy_fallback.h"
 #include "names.h"
+#include "record_ids.h"
 
 namespace provisioning::host {
 namespace {
@@ -15,7 +16,7 @@ json::object planned_record(const CreateServerRequest& request, const std::strin
                             const std::string& plan, const std::string& zone) {
   std::string now = utc_timestamp();
   json::object record;
-  record["id"] = generate_uuid();
+  record["id"] = new_record_id();
   record["name"] = request.name;
   record["provider"] = provider;
   record["provider_id"] = "";

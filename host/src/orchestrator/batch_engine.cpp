@@ -9,6 +9,7 @@
 
 #include "logging.h"
 #include "observability/log_context.h"
+#include "record_ids.h"
 
 namespace provisioning::host {
 namespace {
@@ -316,7 +317,7 @@ json::object BatchEngine::submit(const json::array& operations, const json::obje
     batch.index[text(operation, "id")] = stored_operations.size();
     stored_operations.push_back(std::move(operation));
   }
-  std::string id = sdk::generate_uuid();
+  std::string id = new_record_id();
   batch.record = json::object{
       {"id", id},
       {"status", kRunning},

@@ -13,6 +13,7 @@
 #include "logging.h"
 #include "observability/log_context.h"
 #include "observability/metrics_hooks.h"
+#include "record_ids.h"
 
 namespace provisioning::host {
 namespace {
@@ -216,7 +217,7 @@ std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submissi
   std::vector<Entry> entries;
   std::vector<RecordWrite> writes;
   for (const auto& submission : submissions) {
-    std::string id = sdk::generate_uuid();
+    std::string id = new_record_id();
     Entry entry{new_workflow(id, submission.type, submission.params, submission.options,
                              submission.correlation_id, submission.batch_id),
                 new_task(id, submission.type, submission.params, submission.options)};
