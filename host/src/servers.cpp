@@ -97,8 +97,8 @@ json::object ServerService::create(const CreateServerRequest& request) {
 
   record = reserve(record);
   auto log = component_logger("host");
-  log->info("creating server '{}' (id {}) with provider '{}', plan {}, zone {}", request.name,
-            record_string(record, "id"), provider_name, plan, zone);
+  log->debug("creating server '{}' (id {}) with provider '{}', plan {}, zone {}", request.name,
+             record_string(record, "id"), provider_name, plan, zone);
   sdk::ServerSpec spec{request.name, plan, zone, request.metadata};
   sdk::ServerInfo info;
   try {

@@ -78,7 +78,10 @@ class BatchEngine {
     bool dirty = false;  // changed since flushed_at
     std::chrono::steady_clock::time_point flushed_at;
   };
-  static constexpr std::chrono::milliseconds kFlushInterval{1000};
+  // How long a running batch's stored record may lag its live state. Readers get the
+  // live state from this engine, and start() recovers operation states from the
+  // workflows, so the interval only bounds how stale the stored copy looks.
+  static constexpr std::chrono::milliseconds kFlushInterval{5000};
 
   void run();
   void resume(json::object record, const std::map<std::string, json::object>& tagged);

@@ -238,8 +238,10 @@ std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submissi
   wake_workers_.notify_all();
   auto log = component_logger("orchestrator");
   for (const auto& workflow : stored) {
-    log->info("accepted workflow {} ({}) [correlation_id={}]", text(workflow, "id"),
-              text(workflow, "type"), text(workflow, "correlation_id"));
+    // A batch logs its own acceptance; one line per operation would only repeat it.
+    auto level = text(workflow, "batch_id").empty() ? spdlog::level::info : spdlog::level::debug;
+    log->log(level, "accepted workflow {} ({}) [correlation_id={}]", text(workflow, "id"),
+             text(workflow, "type"), text(workflow, "correlation_id"));
   }
   return stored;
 }
