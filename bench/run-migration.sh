@@ -72,7 +72,7 @@ baseline() {
 PRAGMA journal_mode = WAL;
 PRAGMA synchronous = FULL;
 CREATE TABLE records (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
-  PRIMARY KEY (collection, id)) WITHOUT ROWID;
+  UNIQUE (collection, id));
 BEGIN;
 INSERT INTO records
   SELECT 'servers', substr(name, length('$dir/servers/') + 1,

@@ -72,7 +72,7 @@ measure_server_create() {
   "$bin/provisioning" workspace init "$tmp/create-workspace" >/dev/null
   sqlite3 "$tmp/baseline.db" "PRAGMA journal_mode=WAL;" \
     "CREATE TABLE records (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,
-       PRIMARY KEY (collection, id)) WITHOUT ROWID;" >/dev/null
+       UNIQUE (collection, id));" >/dev/null
   local record='{"id":"bench-{n}","name":"bench-{n}","provider":"local","provider_id":"bench-{n}",'
   record+='"plan":"1xCPU-1GB","zone":"local-1","status":"running","ip_address":"127.0.0.1",'
   record+='"created_at":"2025-01-01T00:00:00.000Z","updated_at":"2025-01-01T00:00:00.000Z",'

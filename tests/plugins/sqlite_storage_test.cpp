@@ -94,7 +94,52 @@ TEST_F(SqliteStorageTest, RecordsAreCompactJsonInWalMode) {
       raw.query_text("SELECT data FROM records WHERE collection = 'servers' AND id = 'web-1'"),
       R"({"name":"web-1","cores":2})");
   EXPECT_EQ(raw.query_text("PRAGMA journal_mode"), "wal");
-  EXPECT_EQ(raw.query_text("PRAGMA user_version"), "1");
+  EXPECT_EQ(raw.query_text("PRAGMA user_version"), "2");
+}
+
+// Schema version 1 kept records in a WITHOUT ROWID table. Opening such a file moves its
+// rows into the rowid table of version 2 and keeps every record readable.
+TEST_F(SqliteStorageTest, Version1FileIsConverted) {
+  std::filesystem::create_directories(default_file().parent_path());
+  {
+    RawConnection old(default_file());
+    old.execute(
+        "PRAGMA journal_mode = WAL;"
+        "CREATE TABLE records (collection TEXT NOT NULL, id TEXT NOT NULL, data TEXT NOT NULL,"
+        " PRIMARY KEY (collection, id)) WITHOUT ROWID;"
+        "CREATE INDEX records_by_name ON records (collection,"
+        " (CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END));"
+        "INSERT INTO records VALUES ('servers', 'b', '{\"name\":\"web-2\"}'),"
+        " ('servers', 'a', '{\"name\":\"web-1\"}'), ('workflows', 'w', "
+        "'{\"status\":\"Completed\"}');"
+        "PRAGMA user_version = 1;");
+  }
+
+  StorageHandle handle = load();
+  sdk::StorageBackend& storage = object_of(handle);
+  RawConnection raw(default_file());
+  EXPECT_EQ(raw.query_text("PRAGMA user_version"), "2");
+  std::string table = raw.query_text("SELECT sql FROM sqlite_master WHERE name = 'records'");
+  EXPECT_EQ(table.find("WITHOUT ROWID"), std::string::npos) << table;
+  EXPECT_EQ(raw.query_text("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE '%version_1%'"),
+            "0");
+  EXPECT_EQ(raw.query_text("SELECT COUNT(*) FROM sqlite_master WHERE name = 'records_by_name'"),
+            "0");
+
+  EXPECT_EQ(storage.count("servers"), 2u);
+  EXPECT_EQ(storage.get("workflows", "w")->at("status"), "Completed");
+  std::vector<std::string> ids;
+  storage.for_each("servers", [&](const std::string& id, const json::object&) {
+    ids.push_back(id);
+    return true;
+  });
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
+  std::vector<json::object> found = storage.find("servers", "name", "web-2");
+  ASSERT_EQ(found.size(), 1u);
+  EXPECT_EQ(found[0].at("name"), "web-2");
+  storage.put("servers", "a", json::object{{"name", "web-9"}});
+  EXPECT_EQ(storage.find("servers", "name", "web-9").size(), 1u);
+  EXPECT_EQ(storage.count("servers"), 2u) << "an update added a row";
 }
 
 TEST_F(SqliteStorageTest, NonDatabaseFileIsRejected) {

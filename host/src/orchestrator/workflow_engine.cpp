@@ -238,7 +238,7 @@ std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submissi
   wake_workers_.notify_all();
   auto log = component_logger("orchestrator");
   for (const auto& workflow : stored) {
-    // A batch logs its own acceptance; one line per operation would only repeat it.
+    // A batch logs its own acceptance, which one line per operation would only repeat.
     auto level = text(workflow, "batch_id").empty() ? spdlog::level::info : spdlog::level::debug;
     log->log(level, "accepted workflow {} ({}) [correlation_id={}]", text(workflow, "id"),
              text(workflow, "type"), text(workflow, "correlation_id"));
