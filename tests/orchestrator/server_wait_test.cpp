@@ -60,6 +60,23 @@ TEST_F(ServerWaitTest, CancelEndsTheWait) {
   EXPECT_EQ(call("GET", "/servers/stuck-1", "v2").status, 404);
 }
 
+// A server that never runs, with no retry left: the workflow fails on its timeout and
+// the "creating" record is settled, so the name is free for the next create.
+TEST_F(ServerWaitTest, TimeoutOnLastAttemptFreesTheName) {
+  json::object body{{"name", "stuck-timeout"},
+                    {"plan", "1xCPU-1GB"},
+                    {"workflow_options",
+                     {{"wait_for_completion", false}, {"timeout_seconds", 1}, {"retry_count", 0}}}};
+  Reply created = call("POST", "/workflows/servers/create", "v2", json::serialize(body));
+  ASSERT_EQ(created.status, 202) << created.body;
+
+  json::object workflow = wait_for_workflow(text(created.json, "id"));
+  EXPECT_EQ(text(workflow, "status"), "Failed") << json::serialize(workflow);
+  EXPECT_NE(text(workflow, "error").find("timed out"), std::string::npos)
+      << json::serialize(workflow);
+  EXPECT_EQ(call("GET", "/servers/stuck-timeout", "v2").status, 404);
+}
+
 // Cancelling a queued workflow returns its stored end, Cancelled, although ends are
 // stored after the worker moves on.
 TEST_F(ServerWaitTest, QueuedCancelReturnsCancelled) {

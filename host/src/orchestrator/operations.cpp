@@ -114,15 +114,16 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
   }
   try {
     return servers_.create(request);
-  } catch (const sdk::Error&) {
-    if (context.cancelled()) settle_cancelled_create(request.name, context);
+  } catch (const sdk::Error& error) {
+    if (context.ends_workflow(error)) settle_ended_create(request.name, context);
     throw;
   }
 }
 
-// A create cancelled while its server booted leaves a "creating" record. Settles it as a
-// resumed create would: a server that came up is kept, a half-made one is deleted.
-void Operations::settle_cancelled_create(const std::string& name, TaskContext& context) {
+// A create that ends while its server boots (cancelled, timed out on its last attempt)
+// leaves a "creating" record that no retry will settle. Settles it as a resumed create
+// would: a server that came up is kept, a half-made one is deleted.
+void Operations::settle_ended_create(const std::string& name, TaskContext& context) {
   try {
     auto record = servers_.find(name);
     if (record && record_string(*record, "status") == "creating" && made_by(*record, context)) {
@@ -130,8 +131,8 @@ void Operations::settle_cancelled_create(const std::string& name, TaskContext& c
     }
   } catch (const std::exception& error) {
     component_logger("orchestrator")
-        ->warn("workflow {}: cannot settle server '{}' after the cancel: {}", context.workflow_id(),
-               name, error.what());
+        ->warn("workflow {}: cannot settle server '{}' after the create ended: {}",
+               context.workflow_id(), name, error.what());
   }
 }
 

@@ -105,6 +105,12 @@ bool is_terminal_state(std::string_view status) {
   return status == kCompleted || status == kFailed || status == kCancelled;
 }
 
+bool TaskContext::ends_workflow(const sdk::Error& error) const {
+  if (cancelled()) return true;
+  if (stopping_->load()) return false;
+  return attempt_ >= max_attempts_ || !is_retryable(error.code());
+}
+
 void TaskContext::check_point() const {
   if (cancelled_->load()) throw sdk::Error::conflict("cancelled on request");
   if (stopping_->load()) {
@@ -285,6 +291,7 @@ void WorkflowEngine::run_task(const std::string& id) {
   std::string correlation_id;
   int attempt = 0;
   int timeout_seconds = 0;
+  int max_attempts = 1;
   std::shared_ptr<std::atomic<bool>> cancelled;
   observability::LogContext log_context;
   {
@@ -305,6 +312,7 @@ void WorkflowEngine::run_task(const std::string& id) {
     correlation_id = text(entry.workflow, "correlation_id");
     log_context = observability::task_log_context(entry.workflow, entry.task);
     timeout_seconds = static_cast<int>(number(entry.task, "timeout_seconds"));
+    max_attempts = static_cast<int>(number(entry.task, "max_attempts"));
     committer_.write_later(writes_for(entry));
   }
   state_changed_.notify_all();
@@ -313,7 +321,7 @@ void WorkflowEngine::run_task(const std::string& id) {
   auto log = component_logger("orchestrator");
   log->info("running workflow {} ({}) attempt {} [correlation_id={}]", id, type, attempt,
             correlation_id);
-  TaskContext context(id, correlation_id, attempt,
+  TaskContext context(id, correlation_id, attempt, max_attempts,
                       Clock::now() + std::chrono::seconds(timeout_seconds), cancelled, stopping_);
   try {
     json::value result =

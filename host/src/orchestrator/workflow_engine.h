@@ -1,5 +1,6 @@
 #pragma once
 
+#include <provisioning/sdk/error.h>
 #include <provisioning/sdk/json.h>
 
 #include <atomic>
@@ -39,13 +40,14 @@ struct WorkflowOptions {
 // The engine services a running task may use: its ids, and its cancellation and deadline check.
 class TaskContext {
  public:
-  TaskContext(std::string workflow_id, std::string correlation_id, int attempt,
+  TaskContext(std::string workflow_id, std::string correlation_id, int attempt, int max_attempts,
               std::chrono::steady_clock::time_point deadline,
               std::shared_ptr<std::atomic<bool>> cancelled,
               std::shared_ptr<const std::atomic<bool>> stopping)
       : workflow_id_(std::move(workflow_id)),
         correlation_id_(std::move(correlation_id)),
         attempt_(attempt),
+        max_attempts_(max_attempts),
         deadline_(deadline),
         cancelled_(std::move(cancelled)),
         stopping_(std::move(stopping)) {}
@@ -54,6 +56,10 @@ class TaskContext {
   const std::string& correlation_id() const { return correlation_id_; }
   int attempt() const { return attempt_; }  // 1 for the first run
   bool cancelled() const { return cancelled_->load(); }
+  // Returns whether the workflow ends if this attempt fails with `error`: it was
+  // cancelled, or the engine is not stopping and will not retry (no attempt is left, or
+  // the error is not one that is retried). A task cleans up what it leaves only then.
+  bool ends_workflow(const sdk::Error& error) const;
 
   // Throws sdk::Error when the task was cancelled, its timeout passed or the engine is
   // stopping. Long operations call it between steps; a single plugin call is never
@@ -64,6 +70,7 @@ class TaskContext {
   std::string workflow_id_;
   std::string correlation_id_;
   int attempt_;
+  int max_attempts_;
   std::chrono::steady_clock::time_point deadline_;
   std::shared_ptr<std::atomic<bool>> cancelled_;
   std::shared_ptr<const std::atomic<bool>> stopping_;
