@@ -105,12 +105,11 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
   }
 
   // An earlier attempt of this workflow may have created or reserved the server already.
-  if (auto existing = servers_.find(request.name)) {
-    bool ours = made_by(*existing, context);
-    if (ours && record_string(*existing, "status") == "running") return *existing;
-    if (ours && record_string(*existing, "status") == "creating") {
-      if (auto adopted = servers_.reconcile_creating(*existing)) return *adopted;
-    }
+  // The first attempt skips the lookup: the engine queues the attempt number before this
+  // runs, so a reservation that reached storage was stored with it, and a run after a
+  // restart counts as a later attempt.
+  if (context.attempt() > 1) {
+    if (auto adopted = resume_create(request.name, context)) return *adopted;
   }
   try {
     return servers_.create(request);
@@ -118,6 +117,18 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
     if (context.ends_workflow(error)) settle_ended_create(request.name, context);
     throw;
   }
+}
+
+// Returns the server of an earlier attempt of this workflow when it runs, after adopting
+// one that came up, or nothing when the create has to run (again).
+std::optional<json::object> Operations::resume_create(const std::string& name,
+                                                      TaskContext& context) {
+  auto existing = servers_.find(name);
+  if (!existing || !made_by(*existing, context)) return std::nullopt;
+  std::string status = record_string(*existing, "status");
+  if (status == "running") return existing;
+  if (status == "creating") return servers_.reconcile_creating(*existing);
+  return std::nullopt;
 }
 
 // A create that ends while its server boots (cancelled, timed out on its last attempt)

@@ -34,6 +34,7 @@ class Operations {
 
  private:
   json::value create_server(const json::object& params, TaskContext& context);
+  std::optional<json::object> resume_create(const std::string& name, TaskContext& context);
   void settle_ended_create(const std::string& name, TaskContext& context);
   json::value delete_server(const json::object& params, TaskContext& context);
   json::value install_taskserv(const json::object& params, TaskContext& context);
