@@ -34,8 +34,8 @@ sdk::ApiResponse batch_operation(const HandlerContext& context, const std::strin
   return json_response(200, batch_view(batch));
 }
 
-// ?view=summary answers without the operations, with their counts by state: what a
-// client polling a large batch for its progress needs.
+// With ?view=summary, returns the batch without its operations and with their counts by
+// state, which is what a client that polls a large batch for its progress needs.
 sdk::ApiResponse get_batch(const HandlerContext& context) {
   if (read_query_choice(context.request, "view", kViews, "full") == "full") {
     return batch_operation(context, "batch.get");
