@@ -60,9 +60,9 @@ TEST(LogsCorrelation, WorkflowLinesCarryRequestId) {
     EXPECT_EQ(text(line, "server"), "corr-web-01") << json::serialize(line);
     plugins.insert(text(line, "plugin"));
   }
-  // The task called the provider and the storage backend, and each call was traced.
+  // The task called the provider, and the call was traced. Its storage writes run on the
+  // orchestrator's committer thread, for many tasks at once, so they carry no task ids.
   EXPECT_EQ(plugins.count("provider/local"), 1u);
-  EXPECT_EQ(plugins.count("storage/sqlite"), 1u);
 
   // Lines about the workflow logged outside its task, such as its acceptance by the
   // request thread, carry the id as well.
