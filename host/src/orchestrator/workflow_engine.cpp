@@ -105,9 +105,11 @@ bool is_terminal_state(std::string_view status) {
   return status == kCompleted || status == kFailed || status == kCancelled;
 }
 
+// Decides in the order of WorkflowEngine::run_task(), which keeps a task that fails while
+// the engine stops as Running, also when it was cancelled.
 bool TaskContext::ends_workflow(const sdk::Error& error) const {
-  if (cancelled()) return true;
   if (stopping_->load()) return false;
+  if (cancelled()) return true;
   return attempt_ >= max_attempts_ || !is_retryable(error.code());
 }
 

@@ -56,9 +56,9 @@ class TaskContext {
   const std::string& correlation_id() const { return correlation_id_; }
   int attempt() const { return attempt_; }  // 1 for the first run
   bool cancelled() const { return cancelled_->load(); }
-  // Returns whether the workflow ends if this attempt fails with `error`: it was
-  // cancelled, or the engine is not stopping and will not retry (no attempt is left, or
-  // the error is not one that is retried). A task cleans up what it leaves only then.
+  // Returns whether the workflow ends if this attempt fails with `error`: the engine is
+  // not stopping, and the task was cancelled or will not be retried (no attempt is left,
+  // or the error is not one that is retried). A task cleans up what it leaves only then.
   bool ends_workflow(const sdk::Error& error) const;
 
   // Throws sdk::Error when the task was cancelled, its timeout passed or the engine is
