@@ -50,8 +50,7 @@ constexpr const char* kCreateNameIndex =
     "CREATE INDEX IF NOT EXISTS servers_by_name ON records"
     " ((CASE WHEN json_valid(data) THEN json_extract(data, '$.name') END))"
     " WHERE collection = 'servers'";
-// The index of earlier versions, over every collection. An older plugin that opens the
-// file makes it again, and the next open by this one drops it again.
+// The index of names in schema version 1 files, over every collection.
 constexpr const char* kDropAllNamesIndex = "DROP INDEX IF EXISTS records_by_name";
 
 constexpr const char* kSelectRecord = "SELECT data FROM records WHERE collection = ? AND id = ?";
@@ -110,7 +109,7 @@ std::string synchronous_level(const json::object& settings) {
 }
 
 // Returns the "defer_name_index" setting (default false). A migration sets it on the
-// staging copy it fills, so records_by_name is not created on open and inserts skip its
+// staging copy it fills, so servers_by_name is not created on open and inserts skip its
 // upkeep. The next open without the setting builds the index over all rows at once.
 bool defers_name_index(const json::object& settings) {
   const json::value* value = settings.if_contains("defer_name_index");
@@ -366,7 +365,7 @@ class SqliteStorage final : public sdk::StorageBackend,
     log_->info("converting SQLite database '{}' from schema version {} to {}", path_.string(),
                version, kSchemaVersion);
     database().exec("ALTER TABLE records RENAME TO records_version_1");
-    database().exec("DROP INDEX IF EXISTS records_by_name");
+    database().exec(kDropAllNamesIndex);
     database().exec(kCreateSchema);
     database().exec(
         "INSERT INTO records (collection, id, data)"
@@ -394,10 +393,7 @@ class SqliteStorage final : public sdk::StorageBackend,
       database().exec("PRAGMA user_version = " + std::to_string(kSchemaVersion));
     }
     // Also for files made before the index existed, or filled with defer_name_index.
-    if (!defer_name_index_) {
-      database().exec(kDropAllNamesIndex);
-      database().exec(kCreateNameIndex);
-    }
+    if (!defer_name_index_) database().exec(kCreateNameIndex);
     transaction.commit();
   }
 
