@@ -41,6 +41,7 @@ StorageView::~StorageView() = default;
 StorageBackend::~StorageBackend() = default;
 ChangeStamps::~ChangeStamps() = default;
 MemoryRelease::~MemoryRelease() = default;
+RecordText::~RecordText() = default;
 
 std::vector<json::object> StorageView::find(std::string_view collection, std::string_view field,
                                             std::string_view value) {

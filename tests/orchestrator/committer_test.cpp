@@ -55,7 +55,7 @@ TEST_F(CommitterTest, BodyWritesWhenItsCheckPasses) {
 
 TEST_F(CommitterTest, BodySeesWritesQueuedBeforeIt) {
   Committer committer(*storage_);
-  committer.write_later({RecordWrite{"servers", "s1", {{"id", "s1"}, {"name", "web-1"}}}});
+  committer.write_later({RecordWrite::put("servers", "s1", {{"id", "s1"}, {"name", "web-1"}})});
   try {
     committer.apply(reserve("s2", "web-1"));
     FAIL() << "expected the name to be taken";
@@ -100,9 +100,31 @@ TEST_F(CommitterTest, BodyThrowingAfterAPutWritesNothing) {
     throw sdk::Error::invalid_argument("changed my mind");
   }),
                sdk::Error);
-  committer.write({RecordWrite{"servers", "s2", {{"id", "s2"}, {"name", "web-2"}}}});
+  committer.write({RecordWrite::put("servers", "s2", {{"id", "s2"}, {"name", "web-2"}})});
   EXPECT_FALSE(stored("s1").has_value());
   EXPECT_TRUE(stored("s2").has_value());
+}
+
+// The filesystem backend takes no record text, so the committer parses the text back
+// into the record it stores.
+TEST(CommitterFallbackTest, BackendWithoutRecordTextStoresTheRecord) {
+  TestWorkspace workspace;
+  auto host = workspace.open_host({{"storage.backend", "filesystem"}});
+  auto storage = host->storage();
+  bool takes_text = storage.call(
+      "dynamic_cast", [](sdk::StorageBackend& s) { return dynamic_cast<sdk::RecordText*>(&s); });
+  ASSERT_FALSE(takes_text);
+  {
+    Committer committer(storage);
+    committer.write({RecordWrite::put("servers", "s1", {{"id", "s1"}, {"name", "web-1"}})});
+    committer.write(
+        {RecordWrite::put("servers", "s2", {{"id", "s2"}}), RecordWrite::erase("servers", "s1")});
+  }
+  auto get = [&](const char* id) {
+    return storage.call("get", [&](sdk::StorageBackend& s) { return s.get("servers", id); });
+  };
+  EXPECT_FALSE(get("s1").has_value());
+  EXPECT_EQ(get("s2"), (json::object{{"id", "s2"}}));
 }
 
 }  // namespace

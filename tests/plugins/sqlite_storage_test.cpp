@@ -97,6 +97,28 @@ TEST_F(SqliteStorageTest, RecordsAreCompactJsonInWalMode) {
   EXPECT_EQ(raw.query_text("PRAGMA user_version"), "2");
 }
 
+// Records given as text are stored as TEXT, so the name index and the JSON functions
+// read them, and a transaction's view takes text as well.
+TEST_F(SqliteStorageTest, RecordTextIsStoredAsText) {
+  StorageHandle handle = load();
+  auto* text = dynamic_cast<sdk::RecordText*>(&object_of(handle));
+  ASSERT_NE(text, nullptr);
+  text->put_text("servers", "s1", R"({"name":"web-1","cores":2})");
+  object_of(handle).transaction([](sdk::StorageView& view) {
+    auto* in_transaction = dynamic_cast<sdk::RecordText*>(&view);
+    ASSERT_NE(in_transaction, nullptr);
+    in_transaction->put_text("servers", "s2", R"({"name":"web-2"})");
+  });
+
+  EXPECT_EQ(object_of(handle).get("servers", "s1"),
+            (json::object{{"name", "web-1"}, {"cores", 2}}));
+  std::vector<json::object> found = object_of(handle).find("servers", "name", "web-2");
+  ASSERT_EQ(found.size(), 1U);
+  EXPECT_EQ(found[0], (json::object{{"name", "web-2"}}));
+  RawConnection raw(default_file());
+  EXPECT_EQ(raw.query_text("SELECT group_concat(typeof(data)) FROM records"), "text,text");
+}
+
 // Schema version 1 kept records in a WITHOUT ROWID table. Opening such a file moves its
 // rows into the rowid table of version 2 and keeps every record readable.
 TEST_F(SqliteStorageTest, Version1FileIsConverted) {

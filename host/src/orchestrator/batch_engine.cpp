@@ -329,7 +329,7 @@ json::object BatchEngine::submit(const json::array& operations, const json::obje
       {"updated_at", now},
       {"started_at", now},
       {"finished_at", ""}};
-  committer_.write({{std::string(kBatches), id, batch.record, false}});
+  committer_.write({RecordWrite::put(kBatches, id, batch.record)});
   json::object stored = batch.record;
   index_operations(batch);
   {
@@ -363,7 +363,7 @@ void BatchEngine::persist(Batch& batch) {
 void BatchEngine::persist_now(Batch& batch) {
   json::object record = batch.record;
   record["updated_at"] = sdk::utc_timestamp();
-  committer_.write_later({{std::string(kBatches), text(record, "id"), record, false}});
+  committer_.write_later({RecordWrite::put(kBatches, view_of(record, "id"), record)});
   batch.dirty = false;
   batch.flushed_at = std::chrono::steady_clock::now();
 }
@@ -708,7 +708,7 @@ json::object BatchEngine::rollback(const std::string& id) {
   std::unique_lock lock(mutex_);
   roll_back(batch);
   lock.unlock();
-  committer_.write({{std::string(kBatches), id, batch.record, false}});
+  committer_.write({RecordWrite::put(kBatches, id, batch.record)});
   return batch.record;
 }
 

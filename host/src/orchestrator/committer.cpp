@@ -25,11 +25,11 @@ class HeldWritesView final : public sdk::StorageView {
     return view_.get(collection, id);
   }
   void put(std::string_view collection, std::string_view id, const json::object& record) override {
-    writes_.push_back({std::string(collection), std::string(id), record});
+    writes_.push_back(RecordWrite::put(collection, id, record));
   }
   bool remove(std::string_view collection, std::string_view id) override {
     bool present = view_.get(collection, id).has_value();
-    writes_.push_back({std::string(collection), std::string(id), {}, true});
+    writes_.push_back(RecordWrite::erase(collection, id));
     return present;
   }
   void for_each(std::string_view collection, const sdk::RecordVisitor& visit) override {
@@ -47,16 +47,28 @@ class HeldWritesView final : public sdk::StorageView {
 };
 
 void make_writes(sdk::StorageView& view, const std::vector<RecordWrite>& writes) {
+  auto* text_view = dynamic_cast<sdk::RecordText*>(&view);
   for (const auto& write : writes) {
     if (write.remove) {
       view.remove(write.collection, write.id);
+    } else if (text_view != nullptr) {
+      text_view->put_text(write.collection, write.id, write.text);
     } else {
-      view.put(write.collection, write.id, write.record);
+      view.put(write.collection, write.id, json::parse(write.text).as_object());
     }
   }
 }
 
 }  // namespace
+
+RecordWrite RecordWrite::put(std::string_view collection, std::string_view id,
+                             const json::object& record) {
+  return {std::string(collection), std::string(id), json::serialize(record), false};
+}
+
+RecordWrite RecordWrite::erase(std::string_view collection, std::string_view id) {
+  return {std::string(collection), std::string(id), {}, true};
+}
 
 Committer::Committer(PluginHandle<sdk::StorageBackend> storage)
     : storage_(std::move(storage)), thread_([this] { run(); }) {}

@@ -100,7 +100,8 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
   request.between_polls = [&context] { context.check_point(); };
   if (committer_ != nullptr) {
     request.store_created = [committer = committer_](const json::object& record) {
-      committer->write_later({{std::string(sdk::kServers), record_string(record, "id"), record}});
+      committer->write_later(
+          {RecordWrite::put(sdk::kServers, record_string(record, "id"), record)});
     };
   }
 

@@ -167,8 +167,8 @@ void WorkflowEngine::stop() {
 }
 
 std::vector<RecordWrite> WorkflowEngine::writes_for(const Entry& entry) const {
-  return {{std::string(sdk::kWorkflows), text(entry.workflow, "id"), entry.workflow, false},
-          {"tasks", text(entry.task, "id"), entry.task, false}};
+  return {RecordWrite::put(sdk::kWorkflows, text(entry.workflow, "id"), entry.workflow),
+          RecordWrite::put("tasks", text(entry.task, "id"), entry.task)};
 }
 
 // Re-queues stored work that did not finish, so nothing accepted is dropped.

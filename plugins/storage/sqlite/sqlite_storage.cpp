@@ -164,7 +164,8 @@ bool is_plain_field(std::string_view field) {
 // which covers other processes and other objects on the same file.
 class SqliteStorage final : public sdk::StorageBackend,
                             public sdk::ChangeStamps,
-                            public sdk::MemoryRelease {
+                            public sdk::MemoryRelease,
+                            public sdk::RecordText {
  public:
   explicit SqliteStorage(const sdk::PluginContext& context)
       : path_(database_path(context)),
@@ -191,12 +192,17 @@ class SqliteStorage final : public sdk::StorageBackend,
   }
 
   void put(std::string_view collection, std::string_view id, const json::object& record) override {
+    put_text(collection, id, json::serialize(record));
+  }
+
+  void put_text(std::string_view collection, std::string_view id,
+                const std::string& text) override {
     sdk::validate_record_key(collection, id);
     guarded("writing record '" + record_name(collection, id) + "'", [&] {
       SQLite::Statement& statement = writer_->statement(kUpsertRecord);
       statement.bind(1, std::string(collection));
       statement.bind(2, std::string(id));
-      statement.bind(3, json::serialize(record));
+      statement.bindNoCopy(3, text);  // TEXT, which the JSON functions of the index need
       note_write(collection);
       statement.exec();
     });

@@ -104,6 +104,20 @@ class MemoryRelease {
   virtual void release_memory() noexcept = 0;
 };
 
+// An optional interface of a StorageView, found with dynamic_cast like ChangeStamps, for
+// a caller that holds a record as JSON text already. It spares the backend serializing the
+// record again, and lets the caller serialize on its own thread. A backend implements it
+// on itself and on the view its transaction() passes, or on neither.
+class RecordText {
+ public:
+  virtual ~RecordText();
+
+  // Inserts or replaces the record, as put() does. `text` must be a serialized JSON
+  // object; the backend may store it without parsing it.
+  virtual void put_text(std::string_view collection, std::string_view id,
+                        const std::string& text) = 0;
+};
+
 // Throws ErrorCode::kInvalidArgument unless `collection` and `id` are valid names.
 void validate_record_key(std::string_view collection, std::string_view id);
 
