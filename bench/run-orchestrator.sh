@@ -26,8 +26,8 @@ build_dir=${BUILD_DIR:-build}
 wrk_duration=${WRK_DURATION:-5}
 read -r -a batch_counts <<<"${BATCH_OPERATIONS:-1000 2000}"
 wrk_threads=2
-# The orchestrator serves each connection on one of its 8 HTTP threads until the
-# connection closes, so more connections than threads would measure queueing.
+# Each connection gets an orchestrator thread of its own while it stays open; 8 is the
+# number of threads that wait for connections before more are started.
 wrk_connections=8
 server_count=1000
 setup_connections=4

@@ -19,6 +19,7 @@
 #include "observability/metrics_hooks.h"
 #include "observability/metrics_orchestrator.h"
 #include "observability/status_page.h"
+#include "orchestrator/connection_threads.h"
 
 namespace provisioning::host {
 namespace {
@@ -37,6 +38,20 @@ IdleTrimmer::TrimFunction idle_trim_function(PluginHandle<sdk::StorageBackend> s
 std::string string_or(const Config& config, std::string_view key, std::string fallback) {
   auto value = config.find(key);
   return value && value->value.is_string() ? std::string(value->value.get_string()) : fallback;
+}
+
+// Reads an integer key that must lie in [low, high].
+std::int64_t int_in_range(const Config& config, std::string_view key, std::int64_t low,
+                          std::int64_t high) {
+  std::int64_t value = config.get_int(key);
+  if (value < low || value > high) {
+    auto found = config.find(key);
+    throw sdk::Error::invalid_argument(
+        "configuration key '" + std::string(key) + "' is " + std::to_string(value) + ", set by " +
+        (found ? found->origin : std::string("default")) + "; use a number from " +
+        std::to_string(low) + " to " + std::to_string(high));
+  }
+  return value;
 }
 
 HttpRequest to_request(const httplib::Request& request) {
@@ -110,6 +125,8 @@ OrchestratorOptions orchestrator_options(const Config& config, const HostPaths& 
   options.host = config.get_string("orchestrator.host");
   options.port = static_cast<int>(config.get_int("orchestrator.port"));
   options.max_body_bytes = static_cast<std::size_t>(config.get_int("orchestrator.max_body_bytes"));
+  options.max_connections =
+      static_cast<std::size_t>(int_in_range(config, "orchestrator.max_connections", 1, 4096));
   options.engine.max_parallel_tasks =
       static_cast<int>(config.get_int("orchestrator.max_parallel_tasks"));
   options.auth_token = string_or(config, "orchestrator.auth_token", "");
@@ -208,8 +225,10 @@ int Orchestrator::start() {
   batches_->start();
 
   server_ = std::make_unique<httplib::Server>();
-  int threads = options_.http_threads;
-  server_->new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  ConnectionThreads::Limits limits;
+  limits.max_threads = options_.max_connections;
+  limits.min_threads = std::min(limits.min_threads, limits.max_threads);
+  server_->new_task_queue = [limits] { return new ConnectionThreads(limits); };
   server_->set_payload_max_length(options_.max_body_bytes);
   // httplib writes headers and body separately; without TCP_NODELAY the body of a small
   // response waits for the client's delayed acknowledgement (about 40 ms on Linux).

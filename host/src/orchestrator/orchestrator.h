@@ -31,7 +31,7 @@ struct OrchestratorOptions {
   int port = 9090;  // 0 picks a free port
   std::string auth_token;
   std::size_t max_body_bytes = 1 << 20;
-  int http_threads = 8;
+  std::size_t max_connections = 256;  // connections served at once; more wait in line
   EngineSettings engine;
   RouterSettings router;
   bool metrics = true;  // observability.metrics

@@ -1,0 +1,168 @@
+// Tests of the HTTP server's thread pool: it grows while connections wait, shrinks when
+// idle, and runs what is queued before it shuts down. ConnectionLimitTest holds many
+// keep-alive connections open against a real orchestrator.
+
+#include "orchestrator/connection_threads.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <vector>
+
+#include "orchestrator_test_support.h"
+
+namespace provisioning::testing {
+namespace {
+
+using host::ConnectionThreads;
+
+// Jobs that block until released, and count how many have started.
+class Gate {
+ public:
+  std::function<void()> job() {
+    return [this] {
+      ++started_;
+      opened_.wait();
+    };
+  }
+  void open() { promise_.set_value(); }
+  int started() const { return started_.load(); }
+
+ private:
+  std::promise<void> promise_;
+  std::shared_future<void> opened_ = promise_.get_future().share();
+  std::atomic<int> started_ = 0;
+};
+
+ConnectionThreads::Limits limits(
+    std::size_t min_threads, std::size_t max_threads,
+    std::chrono::milliseconds idle_timeout = std::chrono::seconds(30)) {
+  return {min_threads, max_threads, idle_timeout};
+}
+
+TEST(ConnectionThreadsTest, StartsThreadsForWaitingJobs) {
+  Gate gate;
+  ConnectionThreads pool(limits(1, 8));
+  for (int i = 0; i < 5; ++i) pool.enqueue(gate.job());
+
+  ASSERT_TRUE(poll_until([&] { return gate.started() == 5; }));
+  EXPECT_EQ(pool.thread_count(), 5U);
+  gate.open();
+  pool.shutdown();
+  EXPECT_EQ(pool.thread_count(), 0U);
+}
+
+TEST(ConnectionThreadsTest, FullPoolQueuesJobs) {
+  Gate gate;
+  std::atomic<int> later = 0;
+  ConnectionThreads pool(limits(1, 2));
+  pool.enqueue(gate.job());
+  pool.enqueue(gate.job());
+  pool.enqueue([&] { ++later; });
+
+  ASSERT_TRUE(poll_until([&] { return gate.started() == 2; }));
+  EXPECT_EQ(pool.thread_count(), 2U);
+  EXPECT_EQ(later.load(), 0);
+  gate.open();
+  ASSERT_TRUE(poll_until([&] { return later.load() == 1; }));
+  EXPECT_EQ(pool.thread_count(), 2U);
+}
+
+TEST(ConnectionThreadsTest, IdleThreadsEndDownToMinimum) {
+  Gate gate;
+  ConnectionThreads pool(limits(2, 8, std::chrono::milliseconds(50)));
+  for (int i = 0; i < 6; ++i) pool.enqueue(gate.job());
+  ASSERT_TRUE(poll_until([&] { return gate.started() == 6; }));
+  gate.open();
+
+  ASSERT_TRUE(poll_until([&] { return pool.thread_count() == 2; }));
+  std::atomic<int> ran = 0;
+  pool.enqueue([&] { ++ran; });
+  ASSERT_TRUE(poll_until([&] { return ran.load() == 1; }));
+  EXPECT_EQ(pool.thread_count(), 2U);
+}
+
+TEST(ConnectionThreadsTest, ShutdownRunsQueuedJobs) {
+  Gate gate;
+  std::atomic<int> ran = 0;
+  ConnectionThreads pool(limits(1, 1));
+  pool.enqueue(gate.job());
+  for (int i = 0; i < 3; ++i) pool.enqueue([&] { ++ran; });
+  ASSERT_TRUE(poll_until([&] { return gate.started() == 1; }));
+
+  gate.open();
+  pool.shutdown();
+  EXPECT_EQ(ran.load(), 3);
+  EXPECT_EQ(pool.thread_count(), 0U);
+}
+
+// A keep-alive connection to the orchestrator that sends a request when asked and stays
+// open in between.
+class IdleConnection {
+ public:
+  explicit IdleConnection(int port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  }
+  ~IdleConnection() { ::close(fd_); }
+
+  // Sends GET /health and returns whether a response arrived on this connection.
+  bool answers() {
+    std::string request = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    if (!connected_ || ::send(fd_, request.data(), request.size(), MSG_NOSIGNAL) <= 0) {
+      return false;
+    }
+    char reply[4096];
+    return ::recv(fd_, reply, sizeof reply, 0) > 0;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+class ConnectionLimitTest : public OrchestratorTest {};
+
+// Twenty clients holding idle keep-alive connections do not keep a new client waiting.
+// With a fixed pool smaller than that, the new client was served only after the
+// keep-alive timeout (5 s) had closed idle connections, which the last loop would find.
+TEST_F(ConnectionLimitTest, IdleClientsDoNotBlockNewOnes) {
+  start();
+  std::vector<std::unique_ptr<IdleConnection>> idle;
+  for (int i = 0; i < 20; ++i) {
+    idle.push_back(std::make_unique<IdleConnection>(port()));
+    ASSERT_TRUE(idle.back()->answers()) << "connection " << i;
+  }
+
+  Reply reply = send_request(port(), "GET", "/health", std::nullopt);
+  EXPECT_EQ(reply.status, 200);
+  for (std::size_t i = 0; i < idle.size(); ++i) {
+    EXPECT_TRUE(idle[i]->answers()) << "connection " << i << " was closed meanwhile";
+  }
+}
+
+// max_connections outside 1..4096 is refused with the key, the value and the range.
+TEST_F(ConnectionLimitTest, MaxConnectionsOutOfRangeIsRefused) {
+  auto host = workspace_.open_host({{"orchestrator.max_connections", "0"}});
+  try {
+    host::orchestrator_options(host->config(), host->paths());
+    FAIL() << "expected max_connections = 0 to be refused";
+  } catch (const sdk::Error& error) {
+    EXPECT_EQ(error.code(), sdk::ErrorCode::kInvalidArgument);
+    EXPECT_THAT(std::string(error.what()),
+                ::testing::HasSubstr("'orchestrator.max_connections' is 0"));
+    EXPECT_THAT(std::string(error.what()), ::testing::HasSubstr("from 1 to 4096"));
+  }
+}
+
+}  // namespace
+}  // namespace provisioning::testing
