@@ -29,6 +29,9 @@ wrk_threads=2
 # Each connection gets an orchestrator thread of its own while it stays open; 8 is the
 # number of threads that wait for connections before more are started.
 wrk_connections=8
+# Submissions are also measured with more clients at once: each waits for its workflow
+# to be stored, and the orchestrator stores all that wait at one time with one sync.
+wide_connections=32
 server_count=1000
 setup_connections=4
 batch_size=1000           # the v3 API accepts at most 1000 operations per batch
@@ -168,11 +171,13 @@ to_ms() {
 
 # Runs wrk with the given arguments and prints one tab-separated line: requests per
 # second, p50 ms, p99 ms, requests, responses other than 2xx or 3xx, socket errors.
-# The full wrk output goes to $tmp/wrk-$1.txt.
+# The full wrk output goes to $tmp/wrk-$1.txt. $connections, when set, replaces
+# wrk_connections.
 run_wrk() {
   local name=$1 output="$tmp/wrk-$1.txt"
   shift
-  wrk -t "$wrk_threads" -c "$wrk_connections" -d "${wrk_duration}s" --latency "$@" >"$output"
+  wrk -t "$wrk_threads" -c "${connections:-$wrk_connections}" -d "${wrk_duration}s" --latency \
+    "$@" >"$output"
   local rps p50 p99 requests non_2xx errors
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$output")
   p50=$(to_ms "$(awk '$1 == "50%" { print $2 }' "$output")")
@@ -318,6 +323,10 @@ main() {
   rss_busy=$(rss_mb "$pid")
   drain=$(wait_for_workflows "$port" "$stored")
   failed=$(workflow_count "$port" Failed)
+  log "submitting workflows over $wide_connections connections for ${wrk_duration} s"
+  local submit_wide
+  submit_wide=$(connections=$wide_connections run_wrk submit-wide \
+    -s bench/orchestrator/submit_workflows.lua "$base" -- "$plan" wide)
   stop_orchestrator "$serve"
 
   local count batches=() rss_batch
@@ -346,6 +355,8 @@ main() {
   print_wrk_row "GET /servers v2, $server_count servers" "nginx /servers-v2.json" \
     "$servers_v2" "$nginx_v2" ">= 2000 requests/s"
   print_wrk_row "POST /workflows/servers/create v2, no wait" "-" "$submit" "" \
+    ">= 2000 submissions/s"
+  print_wrk_row "the same over $wide_connections connections" "-" "$submit_wide" "" \
     ">= 2000 submissions/s"
   echo
 
