@@ -57,6 +57,7 @@ std::size_t ConnectionThreads::thread_count() const {
 }
 
 void ConnectionThreads::start_thread() {
+  ++idle_;  // counted from the start, so that a job queued meanwhile starts no other thread
   std::thread thread([this] { run(); });
   std::thread::id id = thread.get_id();
   threads_.emplace(id, std::move(thread));
@@ -67,11 +68,14 @@ void ConnectionThreads::run() {
   while (wait_for_job(lock)) {
     std::function<void()> job = std::move(jobs_.front());
     jobs_.pop_front();
+    --idle_;
     lock.unlock();
     job();
     job = nullptr;  // closes what the job held before this thread counts as idle
     lock.lock();
+    ++idle_;
   }
+  --idle_;
   // This thread cannot join itself: hand it to the next caller of join_finished().
   auto self = threads_.find(std::this_thread::get_id());
   finished_.push_back(std::move(self->second));
@@ -83,7 +87,6 @@ void ConnectionThreads::run() {
 // end: on shutdown once the queue is empty, or after idle_timeout without a job while
 // more than min_threads run.
 bool ConnectionThreads::wait_for_job(std::unique_lock<std::mutex>& lock) {
-  ++idle_;
   while (jobs_.empty()) {
     if (shutting_down_) break;
     auto woken = job_queued_.wait_for(lock, limits_.idle_timeout);
@@ -92,7 +95,6 @@ bool ConnectionThreads::wait_for_job(std::unique_lock<std::mutex>& lock) {
       break;
     }
   }
-  --idle_;
   return !jobs_.empty();
 }
 

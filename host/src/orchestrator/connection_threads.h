@@ -54,7 +54,7 @@ class ConnectionThreads final : public httplib::TaskQueue {
   std::deque<std::function<void()>> jobs_;
   std::map<std::thread::id, std::thread> threads_;
   std::vector<std::thread> finished_;  // ended threads, joined by the next caller
-  std::size_t idle_ = 0;               // threads waiting for a job
+  std::size_t idle_ = 0;               // threads not running a job: starting or waiting for one
   std::chrono::steady_clock::time_point next_warning_{};  // of a full pool, at most 1/min
   bool shutting_down_ = false;
 };
