@@ -1,5 +1,5 @@
 // Tests of the HTTP server's thread pool: it grows while connections wait, shrinks when
-// idle, and runs what is queued before it shuts down. ConnectionLimitTest holds many
+// idle, and runs what is queued before it shuts down. ConnectionLimitTest keeps many
 // keep-alive connections open against a real orchestrator.
 
 #include "orchestrator/connection_threads.h"

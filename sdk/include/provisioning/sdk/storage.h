@@ -105,7 +105,7 @@ class MemoryRelease {
 };
 
 // An optional interface of a StorageView, found with dynamic_cast like ChangeStamps, for
-// a caller that holds a record as JSON text already. It spares the backend serializing the
+// a caller that has a record as JSON text already. It spares the backend serializing the
 // record again, and lets the caller serialize on its own thread. A backend implements it
 // on itself and on the view its transaction() passes, or on neither.
 class RecordText {
