@@ -19,10 +19,9 @@ namespace provisioning::host {
 
 namespace json = boost::json;
 
-// One record to write, as JSON text. The writer serializes it on its own thread, so the
-// committer's one thread spends less time per record, and every writer waits for that
-// thread. Text is also cheaper than a record to keep and to free. With `remove` set,
-// the record is deleted instead.
+// One record to write, as JSON text, or a record to delete when `remove` is set. Every
+// writer waits for the committer's one thread, so each writer serializes its record on its
+// own thread. Text is also cheaper than a record to keep and to free.
 struct RecordWrite {
   static RecordWrite put(std::string_view collection, std::string_view id,
                          const json::object& record);

@@ -1,7 +1,5 @@
 #include "orchestrator/connection_threads.h"
 
-#include <algorithm>
-
 #include "logging.h"
 
 namespace provisioning::host {
