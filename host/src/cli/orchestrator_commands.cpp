@@ -18,6 +18,7 @@
 #include "cli/cli.h"
 #include "logging.h"
 #include "orchestrator/orchestrator.h"
+#include "thread_name.h"
 
 extern char** environ;
 
@@ -60,6 +61,7 @@ class SignalStopper {
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     thread_ = std::thread([this, signals, &orchestrator] {
+      host::name_this_thread("signals");
       int received = 0;
       sigwait(&signals, &received);
       if (finishing_) return;

@@ -10,6 +10,7 @@
 #include "logging.h"
 #include "observability/log_context.h"
 #include "record_ids.h"
+#include "thread_name.h"
 
 namespace provisioning::host {
 namespace {
@@ -384,6 +385,7 @@ std::optional<std::chrono::steady_clock::time_point> BatchEngine::flush_due_batc
 }
 
 void BatchEngine::run() {
+  name_this_thread("batches");
   std::unique_lock lock(mutex_);
   std::optional<std::chrono::steady_clock::time_point> next_flush;
   while (true) {

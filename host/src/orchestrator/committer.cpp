@@ -1,6 +1,7 @@
 #include "orchestrator/committer.h"
 
 #include "logging.h"
+#include "thread_name.h"
 
 namespace provisioning::host {
 
@@ -125,6 +126,7 @@ std::uint64_t Committer::transactions() const {
 }
 
 void Committer::run() {
+  name_this_thread("committer");
   std::unique_lock lock(mutex_);
   while (true) {
     queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });

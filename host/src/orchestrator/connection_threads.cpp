@@ -1,6 +1,7 @@
 #include "orchestrator/connection_threads.h"
 
 #include "logging.h"
+#include "thread_name.h"
 
 namespace provisioning::host {
 
@@ -62,6 +63,7 @@ void ConnectionThreads::start_thread() {
 }
 
 void ConnectionThreads::run() {
+  name_this_thread("http");
   std::unique_lock lock(mutex_);
   while (wait_for_job(lock)) {
     std::function<void()> job = std::move(jobs_.front());

@@ -2,6 +2,8 @@
 
 #include <malloc.h>
 
+#include "thread_name.h"
+
 namespace provisioning::host {
 
 IdleTrimmer::IdleTrimmer(TrimFunction trim, std::chrono::milliseconds interval)
@@ -30,6 +32,7 @@ bool IdleTrimmer::tick() {
 }
 
 void IdleTrimmer::run(std::chrono::milliseconds interval) {
+  name_this_thread("idle-trim");
   std::unique_lock lock(mutex_);
   while (!wake_.wait_for(lock, interval, [this] { return stopping_; })) {
     lock.unlock();

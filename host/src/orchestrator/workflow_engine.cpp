@@ -14,6 +14,7 @@
 #include "observability/log_context.h"
 #include "observability/metrics_hooks.h"
 #include "record_ids.h"
+#include "thread_name.h"
 
 namespace provisioning::host {
 namespace {
@@ -276,6 +277,7 @@ std::optional<std::string> WorkflowEngine::next_task(std::unique_lock<std::mutex
 }
 
 void WorkflowEngine::work() {
+  name_this_thread("worker");
   lower_worker_priority();
   std::unique_lock lock(mutex_);
   while (auto id = next_task(lock)) {
@@ -404,6 +406,7 @@ void WorkflowEngine::finish(const std::string& id, const char* status, const jso
 }
 
 void WorkflowEngine::finish_stored() {
+  name_this_thread("finisher");
   std::unique_lock lock(endings_mutex_);
   while (true) {
     endings_queued_.wait(lock, [this] { return finisher_stopping_ || !endings_.empty(); });
