@@ -7,12 +7,18 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <memory>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "orchestrator_test_support.h"
@@ -162,6 +168,61 @@ TEST_F(ConnectionLimitTest, MaxConnectionsOutOfRangeIsRefused) {
                 ::testing::HasSubstr("'orchestrator.max_connections' is 0"));
     EXPECT_THAT(std::string(error.what()), ::testing::HasSubstr("from 1 to 4096"));
   }
+}
+
+// Returns the backlog of this process's socket that listens on `port`, read from the
+// kernel's TCP_INFO (which reports it for a listening socket), or -1 when none listens.
+int listen_backlog(int port) {
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    int fd = std::stoi(entry.path().filename().string());
+    sockaddr_in address{};
+    socklen_t length = sizeof address;
+    int listening = 0;
+    socklen_t flag_length = sizeof listening;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0 ||
+        address.sin_family != AF_INET || ntohs(address.sin_port) != port ||
+        ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &flag_length) != 0 ||
+        listening == 0) {
+      continue;
+    }
+    tcp_info info{};
+    socklen_t info_length = sizeof info;
+    if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &info_length) != 0) return -1;
+    return static_cast<int>(info.tcpi_sacked);  // the backlog, for a listening socket
+  }
+  return -1;
+}
+
+// The kernel queues a burst of new connections for the accepting thread instead of
+// dropping them, which cost each dropped client a retransmission of 200 ms or more.
+TEST_F(ConnectionLimitTest, ListenBacklogHoldsBurstsOfConnections) {
+  start();
+  int somaxconn = 0;
+  std::ifstream("/proc/sys/net/core/somaxconn") >> somaxconn;
+  ASSERT_GT(somaxconn, 5);
+  EXPECT_EQ(listen_backlog(port()), std::min(somaxconn, host::Orchestrator::kListenBacklog));
+}
+
+// Returns the names of this process's threads, as `top -H` shows them.
+std::multiset<std::string> thread_names() {
+  std::multiset<std::string> names;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::string name;
+    std::getline(std::ifstream(task.path() / "comm"), name);
+    names.insert(name);
+  }
+  return names;
+}
+
+// An operator tells the orchestrator's threads apart in `top -H`, `ps -L` and gdb.
+TEST_F(ConnectionLimitTest, ThreadsAreNamedForTheirRole) {
+  start({{"orchestrator.max_parallel_tasks", "3"}});
+  std::multiset<std::string> names = thread_names();
+  for (const char* role : {"committer", "finisher", "batches", "idle-trim"}) {
+    EXPECT_EQ(names.count(role), 1U) << role;
+  }
+  EXPECT_EQ(names.count("worker"), 3U);  // one per task run at once
+  EXPECT_GE(names.count("http"), 1U);
 }
 
 }  // namespace

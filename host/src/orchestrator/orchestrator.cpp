@@ -11,7 +11,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "logging.h"
@@ -236,9 +238,10 @@ int Orchestrator::start() {
   server_->set_keep_alive_max_count(1000);
   // httplib's default socket options set SO_REUSEPORT, which lets a second orchestrator
   // bind a port in use and take part of its connections. Keep only SO_REUSEADDR.
-  server_->set_socket_options([](int listener) {
+  server_->set_socket_options([this](int listener) {
     int enable = 1;
     ::setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &enable, sizeof enable);
+    listener_ = listener;  // the last socket tried is the one that binds
   });
   // One handler for every path and method: the router matches routes itself. (A
   // pre-routing handler would run before httplib reads the request body.)
@@ -274,6 +277,7 @@ int Orchestrator::start() {
                                   ": the port is in use or the address is not local; choose "
                                   "another with --port or orchestrator.port");
   }
+  widen_listen_backlog();
   json::object state{{"pid", ::getpid()},
                      {"host", options_.host},
                      {"port", port_},
@@ -284,6 +288,17 @@ int Orchestrator::start() {
              options_.engine.max_parallel_tasks,
              options_.auth_token.empty() ? "" : ", bearer token required");
   return port_;
+}
+
+// httplib listens with a backlog of 5 connections. When a burst of clients connects
+// while the accepting thread waits for a CPU, the kernel drops the connections beyond
+// that. Calling listen() again on a listening socket sets a new backlog.
+void Orchestrator::widen_listen_backlog() {
+  if (listener_ >= 0 && ::listen(listener_, kListenBacklog) != 0) {
+    component_logger("orchestrator")
+        ->warn("cannot widen the listen backlog to {} connections: {}", kListenBacklog,
+               std::strerror(errno));
+  }
 }
 
 void Orchestrator::run() {
