@@ -9,6 +9,7 @@
 
 #include "logging.h"
 #include "observability/log_context.h"
+#include "orchestrator/newest_page.h"
 #include "record_ids.h"
 #include "thread_name.h"
 
@@ -621,26 +622,16 @@ std::pair<std::vector<json::object>, std::size_t> BatchEngine::list(const std::s
     std::lock_guard lock(mutex_);
     for (const auto& [id, batch] : active_) current[id] = summary_of(batch.record);
   }
-  std::vector<json::object> records;
+  NewestPage newest(limit, offset);
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(kBatches, [&](const std::string& id, const json::object& stored) {
       auto live = current.find(id);
       json::object record = live != current.end() ? live->second : summary_of(stored);
-      if (status.empty() || view_of(record, "status") == status) {
-        records.push_back(std::move(record));
-      }
+      if (status.empty() || view_of(record, "status") == status) newest.offer(record);
       return true;
     });
   });
-  std::sort(records.begin(), records.end(), [](const json::object& a, const json::object& b) {
-    return view_of(a, "created_at") > view_of(b, "created_at");
-  });
-  std::size_t total = records.size();
-  std::vector<json::object> page;
-  for (std::size_t i = offset; i < records.size() && page.size() < limit; ++i) {
-    page.push_back(std::move(records[i]));
-  }
-  return {std::move(page), total};
+  return {newest.take(), newest.total()};
 }
 
 json::object BatchEngine::cancel(const std::string& id) {

@@ -13,6 +13,7 @@
 #include "logging.h"
 #include "observability/log_context.h"
 #include "observability/metrics_hooks.h"
+#include "orchestrator/newest_page.h"
 #include "record_ids.h"
 #include "thread_name.h"
 
@@ -478,32 +479,34 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
                                                                        const std::string& status,
                                                                        std::size_t limit,
                                                                        std::size_t offset) {
-  std::map<std::string, json::object> current;
+  bool listing_tasks = collection == "tasks";
+  // Only the status of each unfinished record is copied, so the lock is held briefly
+  // even with many workflows queued.
+  std::map<std::string, std::string> live_status;
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, entry] : active_) {
-      const json::object& record = collection == "tasks" ? entry.task : entry.workflow;
-      current[text(record, "id")] = record;
+      const json::object& record = listing_tasks ? entry.task : entry.workflow;
+      live_status.emplace(text(record, "id"), text(record, "status"));
     }
   }
-  std::vector<json::object> matching;
+  NewestPage newest(limit, offset);
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(collection, [&](const std::string& id, const json::object& stored) {
-      auto live = current.find(id);
-      const json::object& record = live != current.end() ? live->second : stored;
-      if (status.empty() || text(record, "status") == status) matching.push_back(record);
+      auto live = live_status.find(id);
+      std::string current = live != live_status.end() ? live->second : text(stored, "status");
+      if (status.empty() || current == status) newest.offer(stored);
       return true;
     });
   });
-  std::sort(matching.begin(), matching.end(), [](const json::object& a, const json::object& b) {
-    return text(a, "created_at") > text(b, "created_at");
-  });
-  std::size_t total = matching.size();
-  std::vector<json::object> page;
-  for (std::size_t i = offset; i < matching.size() && page.size() < limit; ++i) {
-    page.push_back(std::move(matching[i]));
+  std::vector<json::object> page = newest.take();
+  for (json::object& record : page) {
+    std::string id = text(record, "id");
+    if (live_status.count(id) == 0) continue;  // it had ended when storage was read
+    auto current = listing_tasks ? get_task(id) : get(id);
+    if (current) record = std::move(*current);
   }
-  return {std::move(page), total};
+  return {std::move(page), newest.total()};
 }
 
 json::object WorkflowEngine::cancel(const std::string& id) {

@@ -136,8 +136,9 @@ class WorkflowEngine {
   std::optional<json::object> get(const std::string& id);
   std::optional<json::object> get_task(const std::string& id);
 
-  // Records in `collection` ("workflows" or "tasks"), newest first, filtered by status
-  // when not empty; returns the page and the total count.
+  // Returns a page of the records in `collection` ("workflows" or "tasks"), newest first,
+  // filtered by status when `status` is not empty, and the count of all that match.
+  // A record that changes state during the call is listed with its newer state.
   std::pair<std::vector<json::object>, std::size_t> list(std::string_view collection,
                                                          const std::string& status,
                                                          std::size_t limit, std::size_t offset);
