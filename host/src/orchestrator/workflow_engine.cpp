@@ -107,6 +107,43 @@ bool is_terminal_state(std::string_view status) {
   return status == kCompleted || status == kFailed || status == kCancelled;
 }
 
+void WorkflowEngine::Entry::pack(std::string workflow_text, std::string task_text) {
+  packed_workflow_ = std::move(workflow_text);
+  packed_task_ = std::move(task_text);
+  workflow_ = json::object{};
+  task_ = json::object{};
+}
+
+void WorkflowEngine::Entry::unpack() {
+  if (packed_workflow_.empty()) return;
+  workflow_ = workflow_copy();
+  task_ = task_copy();
+  packed_workflow_ = std::string{};
+  packed_task_ = std::string{};
+}
+
+json::object& WorkflowEngine::Entry::workflow() {
+  unpack();
+  return workflow_;
+}
+
+json::object& WorkflowEngine::Entry::task() {
+  unpack();
+  return task_;
+}
+
+json::object WorkflowEngine::Entry::workflow_copy() const {
+  return packed_workflow_.empty() ? workflow_ : json::parse(packed_workflow_).as_object();
+}
+
+json::object WorkflowEngine::Entry::task_copy() const {
+  return packed_task_.empty() ? task_ : json::parse(packed_task_).as_object();
+}
+
+std::string WorkflowEngine::Entry::status() const {
+  return packed_workflow_.empty() ? text(workflow_, "status") : kPending;
+}
+
 // Decides in the order of WorkflowEngine::run_task(), which keeps a task that fails while
 // the engine stops as Running, also when it was cancelled.
 bool TaskContext::ends_workflow(const sdk::Error& error) const {
@@ -168,9 +205,11 @@ void WorkflowEngine::stop() {
   if (finisher_.joinable()) finisher_.join();
 }
 
-std::vector<RecordWrite> WorkflowEngine::writes_for(const Entry& entry) const {
-  return {RecordWrite::put(sdk::kWorkflows, text(entry.workflow, "id"), entry.workflow),
-          RecordWrite::put("tasks", text(entry.task, "id"), entry.task)};
+std::vector<RecordWrite> WorkflowEngine::writes_for(Entry& entry) const {
+  json::object& workflow = entry.workflow();
+  json::object& task = entry.task();
+  return {RecordWrite::put(sdk::kWorkflows, text(workflow, "id"), workflow),
+          RecordWrite::put("tasks", text(task, "id"), task)};
 }
 
 // Re-queues stored work that did not finish, so nothing accepted is dropped.
@@ -179,27 +218,28 @@ void WorkflowEngine::recover() {
   std::map<std::string, json::object> tasks;
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(sdk::kWorkflows, [&](const std::string&, const json::object& workflow) {
-      if (!is_terminal_state(text(workflow, "status"))) unfinished.push_back({workflow, {}});
+      if (!is_terminal_state(text(workflow, "status")))
+        unfinished.emplace_back(workflow, json::object{});
       return true;
     });
   });
   auto log = component_logger("orchestrator");
   for (Entry& entry : unfinished) {
-    std::string id = text(entry.workflow, "id");
+    std::string id = text(entry.workflow(), "id");
     auto task =
         storage_.call("get", [&](sdk::StorageBackend& s) { return s.get("tasks", id + ".1"); });
-    entry.task = task ? *task : json::object{};
-    bool was_running = text(entry.workflow, "status") == kRunning;
-    bool attempts_left = number(entry.task, "attempt") < number(entry.task, "max_attempts");
-    if (entry.task.empty() || (was_running && !attempts_left)) {
+    entry.task() = task ? *task : json::object{};
+    bool was_running = entry.status() == kRunning;
+    bool attempts_left = number(entry.task(), "attempt") < number(entry.task(), "max_attempts");
+    if (entry.task().empty() || (was_running && !attempts_left)) {
       log->warn("workflow {} was interrupted by a restart with no attempt left; failing it", id);
       std::lock_guard lock(mutex_);
       active_[id] = entry;
       continue;
     }
-    log->info("resuming workflow {} ({}) after a restart", id, text(entry.workflow, "status"));
-    set_status(entry.workflow, kPending);
-    set_status(entry.task, kPending);
+    log->info("resuming workflow {} ({}) after a restart", id, entry.status());
+    set_status(entry.workflow(), kPending);
+    set_status(entry.task(), kPending);
     std::lock_guard lock(mutex_);
     active_[id] = entry;
     ready_.push_back(id);
@@ -228,20 +268,32 @@ std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submissi
   std::vector<RecordWrite> writes;
   for (const auto& submission : submissions) {
     std::string id = new_record_id();
-    Entry entry{new_workflow(id, submission.type, submission.params, submission.options,
+    Entry entry(new_workflow(id, submission.type, submission.params, submission.options,
                              submission.correlation_id, submission.batch_id),
-                new_task(id, submission.type, submission.params, submission.options)};
+                new_task(id, submission.type, submission.params, submission.options));
     for (auto& write : writes_for(entry)) writes.push_back(std::move(write));
     entries.push_back(std::move(entry));
   }
-  committer_.write(std::move(writes));
-  std::vector<json::object> stored;
+  bool pack = false;
   {
     std::lock_guard lock(mutex_);
-    for (auto& entry : entries) {
-      std::string id = text(entry.workflow, "id");
-      stored.push_back(entry.workflow);
-      active_.emplace(id, std::move(entry));
+    pack = ready_.size() + entries.size() > kPackedQueueLength;
+  }
+  std::vector<json::object> stored;
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    if (!pack) {
+      stored.push_back(entries[i].workflow());
+      continue;
+    }
+    stored.push_back(std::move(entries[i].workflow()));
+    entries[i].pack(writes[2 * i].text, writes[2 * i + 1].text);
+  }
+  committer_.write(std::move(writes));
+  {
+    std::lock_guard lock(mutex_);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      std::string id = text(stored[i], "id");
+      active_.emplace(id, std::move(entries[i]));
       ready_.push_back(id);
     }
   }
@@ -305,19 +357,21 @@ void WorkflowEngine::run_task(const std::string& id) {
     if (found == active_.end()) return;  // cancelled between queue and start
     Entry& entry = found->second;
     if (cancelled = entry.cancelled; cancelled->load()) return;
-    attempt = static_cast<int>(number(entry.task, "attempt")) + 1;
-    entry.task["attempt"] = attempt;
+    json::object& workflow = entry.workflow();
+    json::object& task = entry.task();
+    attempt = static_cast<int>(number(task, "attempt")) + 1;
+    task["attempt"] = attempt;
     std::string now = sdk::utc_timestamp();
-    if (text(entry.workflow, "started_at").empty()) entry.workflow["started_at"] = now;
-    entry.task["started_at"] = now;
-    set_status(entry.workflow, kRunning);
-    set_status(entry.task, kRunning);
-    type = text(entry.task, "type");
-    params = entry.task.at("params").as_object();
-    correlation_id = text(entry.workflow, "correlation_id");
-    log_context = observability::task_log_context(entry.workflow, entry.task);
-    timeout_seconds = static_cast<int>(number(entry.task, "timeout_seconds"));
-    max_attempts = static_cast<int>(number(entry.task, "max_attempts"));
+    if (text(workflow, "started_at").empty()) workflow["started_at"] = now;
+    task["started_at"] = now;
+    set_status(workflow, kRunning);
+    set_status(task, kRunning);
+    type = text(task, "type");
+    params = task.at("params").as_object();
+    correlation_id = text(workflow, "correlation_id");
+    log_context = observability::task_log_context(workflow, task);
+    timeout_seconds = static_cast<int>(number(task, "timeout_seconds"));
+    max_attempts = static_cast<int>(number(task, "max_attempts"));
     committer_.write_later(writes_for(entry));
   }
   state_changed_.notify_all();
@@ -358,21 +412,21 @@ void WorkflowEngine::schedule_retry(const std::string& id, const std::string& er
   auto found = active_.find(id);
   if (found == active_.end()) return;
   Entry& entry = found->second;
-  int attempt = static_cast<int>(number(entry.task, "attempt"));
-  int max_attempts = static_cast<int>(number(entry.task, "max_attempts"));
+  int attempt = static_cast<int>(number(entry.task(), "attempt"));
+  int max_attempts = static_cast<int>(number(entry.task(), "max_attempts"));
   if (attempt >= max_attempts) {
     lock.unlock();
     log->warn("workflow {} failed after {} attempts: {}", id, attempt, error);
     finish(id, kFailed, nullptr, error);
     return;
   }
-  observability::record_task_retry(text(entry.task, "type"));
+  observability::record_task_retry(text(entry.task(), "type"));
   auto delay = settings_.retry_base_delay * (1LL << std::min(attempt - 1, 20));
   delay = std::min<std::chrono::milliseconds>(delay, settings_.retry_max_delay);
-  entry.task["error"] = error;
-  entry.workflow["error"] = error;
-  set_status(entry.task, kPending);
-  set_status(entry.workflow, kPending);
+  entry.task()["error"] = error;
+  entry.workflow()["error"] = error;
+  set_status(entry.task(), kPending);
+  set_status(entry.workflow(), kPending);
   committer_.write_later(writes_for(entry));
   delayed_.emplace(Clock::now() + delay, id);
   log->warn("workflow {} attempt {} failed, retrying in {} ms: {}", id, attempt, delay.count(),
@@ -392,7 +446,7 @@ void WorkflowEngine::finish(const std::string& id, const char* status, const jso
     entry = found->second;
   }
   std::string now = sdk::utc_timestamp();
-  for (json::object* record : {&entry.workflow, &entry.task}) {
+  for (json::object* record : {&entry.workflow(), &entry.task()}) {
     set_status(*record, status);
     (*record)["result"] = result;
     (*record)["error"] = error;
@@ -415,9 +469,10 @@ void WorkflowEngine::finish_stored() {
     Ending ending = std::move(endings_.front());
     endings_.pop_front();
     lock.unlock();
-    const json::object& workflow = ending.entry.workflow;
+    const json::object& workflow = ending.entry.workflow();
     std::string id = text(workflow, "id");
-    observability::LogScope log_scope(observability::task_log_context(workflow, ending.entry.task));
+    observability::LogScope log_scope(
+        observability::task_log_context(workflow, ending.entry.task()));
     auto log = component_logger("orchestrator");
     try {
       ending.stored.get();
@@ -449,7 +504,7 @@ json::object WorkflowEngine::wait(const std::string& id, std::chrono::millisecon
   std::unique_lock lock(mutex_);
   state_changed_.wait_for(lock, timeout,
                           [&] { return active_.count(id) == 0 && ending_.count(id) == 0; });
-  if (auto found = active_.find(id); found != active_.end()) return found->second.workflow;
+  if (auto found = active_.find(id); found != active_.end()) return found->second.workflow_copy();
   lock.unlock();
   auto record = get(id);
   if (!record) throw sdk::Error::not_found("workflow '" + id + "' not found");
@@ -459,7 +514,7 @@ json::object WorkflowEngine::wait(const std::string& id, std::chrono::millisecon
 std::optional<json::object> WorkflowEngine::get(const std::string& id) {
   {
     std::lock_guard lock(mutex_);
-    if (auto found = active_.find(id); found != active_.end()) return found->second.workflow;
+    if (auto found = active_.find(id); found != active_.end()) return found->second.workflow_copy();
   }
   return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get(sdk::kWorkflows, id); });
 }
@@ -469,7 +524,8 @@ std::optional<json::object> WorkflowEngine::get_task(const std::string& id) {
     std::lock_guard lock(mutex_);
     std::string workflow_id = id.substr(0, id.rfind('.'));
     if (auto found = active_.find(workflow_id); found != active_.end()) {
-      if (text(found->second.task, "id") == id) return found->second.task;
+      json::object task = found->second.task_copy();
+      if (text(task, "id") == id) return task;
     }
   }
   return storage_.call("get", [&](sdk::StorageBackend& s) { return s.get("tasks", id); });
@@ -486,8 +542,7 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
   {
     std::lock_guard lock(mutex_);
     for (const auto& [id, entry] : active_) {
-      const json::object& record = listing_tasks ? entry.task : entry.workflow;
-      live_status.emplace(text(record, "id"), text(record, "status"));
+      live_status.emplace(listing_tasks ? id + ".1" : id, entry.status());
     }
   }
   NewestPage newest(limit, offset);
@@ -524,7 +579,7 @@ json::object WorkflowEngine::cancel(const std::string& id) {
     }
     end_queued = found->second.end_queued;
     found->second.cancelled->store(true);
-    queued = !end_queued && text(found->second.workflow, "status") != kRunning;
+    queued = !end_queued && found->second.status() != kRunning;
     if (queued) {
       ready_.erase(std::remove(ready_.begin(), ready_.end(), id), ready_.end());
       for (auto it = delayed_.begin(); it != delayed_.end();) {
@@ -546,7 +601,7 @@ void WorkflowEngine::add_listener(Listener listener) {
 std::map<std::string, std::size_t> WorkflowEngine::count_active_by_status() const {
   std::map<std::string, std::size_t> counts;
   std::lock_guard lock(mutex_);
-  for (const auto& [id, entry] : active_) counts[text(entry.workflow, "status")] += 1;
+  for (const auto& [id, entry] : active_) counts[entry.status()] += 1;
   return counts;
 }
 

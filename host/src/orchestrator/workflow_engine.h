@@ -100,6 +100,10 @@ class WorkflowEngine {
  public:
   using Listener = std::function<void(const json::object& workflow)>;
 
+  // Queue length beyond which a submitted workflow keeps its records as JSON text until
+  // its task starts. A workflow that a worker takes soon is not worth packing.
+  static constexpr std::size_t kPackedQueueLength = 64;
+
   WorkflowEngine(Committer& committer, PluginHandle<sdk::StorageBackend> storage, TaskRunner runner,
                  EngineSettings settings);
   ~WorkflowEngine();
@@ -158,11 +162,37 @@ class WorkflowEngine {
   std::map<std::string, std::size_t> count_active_by_status() const;
 
  private:
-  struct Entry {
-    json::object workflow;
-    json::object task;
+  // A workflow that has not ended, with its task. When many workflows wait in the queue,
+  // a submitted one keeps both records as the JSON text that was stored until its task
+  // first runs, which takes about a quarter of the memory of parsed records.
+  class Entry {
+   public:
+    Entry() = default;
+    Entry(json::object workflow, json::object task)
+        : workflow_(std::move(workflow)), task_(std::move(task)) {}
+
+    // Keeps the records as this text, which must be what workflow() and task() return,
+    // until one of them is next called.
+    void pack(std::string workflow_text, std::string task_text);
+    // Return the records, parsed first when they are packed.
+    json::object& workflow();
+    json::object& task();
+    // Return copies of the records, leaving packed ones packed.
+    json::object workflow_copy() const;
+    json::object task_copy() const;
+    // Returns the workflow's status, which its task shares.
+    std::string status() const;
+
     std::shared_ptr<std::atomic<bool>> cancelled = std::make_shared<std::atomic<bool>>(false);
     bool end_queued = false;  // set by finish()
+
+   private:
+    void unpack();
+
+    json::object workflow_;
+    json::object task_;
+    std::string packed_workflow_;  // not empty while the records are packed
+    std::string packed_task_;
   };
   // The end of a workflow, queued until its records are durable.
   struct Ending {
@@ -183,7 +213,7 @@ class WorkflowEngine {
   // the workflow from active_ and calls the listeners.
   void finish_stored();
   void schedule_retry(const std::string& id, const std::string& error);
-  std::vector<RecordWrite> writes_for(const Entry& entry) const;
+  std::vector<RecordWrite> writes_for(Entry& entry) const;
 
   Committer& committer_;
   PluginHandle<sdk::StorageBackend> storage_;
