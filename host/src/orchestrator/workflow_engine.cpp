@@ -218,8 +218,9 @@ void WorkflowEngine::recover() {
   std::map<std::string, json::object> tasks;
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(sdk::kWorkflows, [&](const std::string&, const json::object& workflow) {
-      if (!is_terminal_state(text(workflow, "status")))
+      if (!is_terminal_state(text(workflow, "status"))) {
         unfinished.emplace_back(workflow, json::object{});
+      }
       return true;
     });
   });
