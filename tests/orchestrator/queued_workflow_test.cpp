@@ -134,5 +134,17 @@ TEST_F(QueuedWorkflowTest, CancelStoresWholeRecords) {
   EXPECT_EQ(task->at("params").at("plan"), json::value("1xCPU-1GB"));
 }
 
+// Listings of workflows and of tasks order by created_at, so a workflow and its task
+// carry the same time (two clock readings differed by 1 ms now and then).
+TEST_F(QueuedWorkflowTest, WorkflowAndTaskShareCreationTime) {
+  fill_queue();
+  for (int i = 0; i < 300; ++i) {
+    json::object workflow = submit("timed-" + std::to_string(i));
+    auto task = engine_->get_task(text(workflow, "id") + ".1");
+    ASSERT_TRUE(task.has_value()) << i;
+    EXPECT_EQ(text(*task, "created_at"), text(workflow, "created_at")) << i;
+  }
+}
+
 }  // namespace
 }  // namespace provisioning::testing

@@ -56,8 +56,8 @@ bool is_retryable(sdk::ErrorCode code) {
 
 json::object new_workflow(const std::string& id, const std::string& type,
                           const json::object& params, const WorkflowOptions& options,
-                          const std::string& correlation_id, const std::string& batch_id) {
-  std::string now = sdk::utc_timestamp();
+                          const std::string& correlation_id, const std::string& batch_id,
+                          const std::string& now) {
   return json::object{{"id", id},
                       {"type", type},
                       {"status", kPending},
@@ -78,8 +78,8 @@ json::object new_workflow(const std::string& id, const std::string& type,
 }
 
 json::object new_task(const std::string& workflow_id, const std::string& type,
-                      const json::object& params, const WorkflowOptions& options) {
-  std::string now = sdk::utc_timestamp();
+                      const json::object& params, const WorkflowOptions& options,
+                      const std::string& now) {
   return json::object{{"id", workflow_id + ".1"},
                       {"workflow_id", workflow_id},
                       {"type", type},
@@ -269,9 +269,11 @@ std::vector<json::object> WorkflowEngine::submit_many(const std::vector<Submissi
   std::vector<RecordWrite> writes;
   for (const auto& submission : submissions) {
     std::string id = new_record_id();
+    // One time for both records, so that listings of workflows and tasks agree.
+    std::string now = sdk::utc_timestamp();
     Entry entry(new_workflow(id, submission.type, submission.params, submission.options,
-                             submission.correlation_id, submission.batch_id),
-                new_task(id, submission.type, submission.params, submission.options));
+                             submission.correlation_id, submission.batch_id, now),
+                new_task(id, submission.type, submission.params, submission.options, now));
     for (auto& write : writes_for(entry)) writes.push_back(std::move(write));
     entries.push_back(std::move(entry));
   }
@@ -555,12 +557,16 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
       return true;
     });
   });
-  std::vector<json::object> page = newest.take();
-  for (json::object& record : page) {
+  // Records still running when the listing began may have changed state since. They are
+  // read again, and one that no longer has the requested status leaves the page.
+  std::vector<json::object> page;
+  for (json::object& record : newest.take()) {
     std::string id = text(record, "id");
-    if (live_status.count(id) == 0) continue;  // it had ended when storage was read
-    auto current = listing_tasks ? get_task(id) : get(id);
-    if (current) record = std::move(*current);
+    if (live_status.count(id) != 0) {
+      auto current = listing_tasks ? get_task(id) : get(id);
+      if (current) record = std::move(*current);
+    }
+    if (status.empty() || text(record, "status") == status) page.push_back(std::move(record));
   }
   return {std::move(page), newest.total()};
 }

@@ -142,7 +142,8 @@ class WorkflowEngine {
 
   // Returns a page of the records in `collection` ("workflows" or "tasks"), newest first,
   // filtered by status when `status` is not empty, and the count of all that match.
-  // A record that changes state during the call is listed with its newer state.
+  // A record that changes state during the call is listed with its newer state, or left
+  // out when that state no longer matches `status`.
   std::pair<std::vector<json::object>, std::size_t> list(std::string_view collection,
                                                          const std::string& status,
                                                          std::size_t limit, std::size_t offset);
