@@ -61,7 +61,14 @@ HttpRequest to_request(const httplib::Request& request) {
   converted.method = request.method;
   converted.path = request.path;
   converted.body = request.body;
-  for (const auto& [name, value] : request.params) converted.query[name] = value;
+  // httplib also adds the fields of a form-encoded body to `params`, and `curl -d` sends
+  // JSON as application/x-www-form-urlencoded. Bodies are JSON whatever their
+  // Content-Type, so the query is read from the request target alone.
+  httplib::Params query;
+  if (auto mark = request.target.find('?'); mark != std::string::npos) {
+    httplib::detail::parse_query_text(request.target.substr(mark + 1), query);
+  }
+  for (const auto& [name, value] : query) converted.query[name] = value;
   for (const auto& [name, value] : request.headers) {
     std::string lower = name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -258,6 +265,20 @@ int Orchestrator::start() {
   server_->Put(".*", handler);
   server_->Patch(".*", handler);
   server_->Delete(".*", handler);
+  // A request with neither Content-Length nor Transfer-Encoding has no body (RFC 9112,
+  // section 6.3), but httplib reads a POST, PUT or PATCH body until its 5 s read timeout
+  // and then returns 400. Such requests, like `curl -X POST URL`, are served at once.
+  server_->set_pre_routing_handler(
+      [handler](const httplib::Request& request, httplib::Response& out) {
+        bool reads_body =
+            request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+        if (!reads_body || request.has_header("Content-Length") ||
+            request.has_header("Transfer-Encoding")) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        handler(request, out);
+        return httplib::Server::HandlerResponse::Handled;
+      });
   server_->set_error_handler([this](const httplib::Request& request, httplib::Response& out) {
     if (out.status != 413) return;
     std::string message = "request body is larger than orchestrator.max_body_bytes (" +
