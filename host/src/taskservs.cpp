@@ -103,7 +103,9 @@ std::vector<TaskservStep> TaskservService::install(const TaskservInstallRequest&
       std::string version =
           plugin.call("software_version", [](sdk::Taskserv& t) { return t.software_version(); });
       steps.push_back({record_string(server, "name"), taskserv, "install", version});
-      if (!request.check) install_on(server, taskserv, request);
+      if (request.check) continue;
+      if (request.between_steps) request.between_steps();
+      install_on(server, taskserv, request);
     }
   }
   return steps;
@@ -156,7 +158,8 @@ void TaskservService::check_no_dependents(const std::string& name, const json::o
 
 std::vector<TaskservStep> TaskservService::remove(const std::string& name,
                                                   const std::vector<std::string>& servers,
-                                                  bool check) {
+                                                  bool check,
+                                                  const std::function<void()>& between_steps) {
   auto plugin = host_.taskserv(name);
   std::vector<json::object> targets;
   for (const auto& record : list()) {
@@ -177,6 +180,7 @@ std::vector<TaskservStep> TaskservService::remove(const std::string& name,
     check_no_dependents(name, server);
     steps.push_back({record_string(server, "name"), name, "remove", ""});
     if (check) continue;
+    if (between_steps) between_steps();
     auto provider = host_.provider(record_string(server, "provider"));
     std::string provider_id = record_string(server, "provider_id");
     auto executor =

@@ -19,6 +19,9 @@ struct TaskservInstallRequest {
   // For each taskserv name, the servers of the cluster that get it, as name/address
   // pairs: an etcd member needs its peers.
   std::map<std::string, std::vector<std::pair<std::string, std::string>>> peers;
+  // Called before each install on a server. The orchestrator passes its task's check
+  // point, so a cancel, a timeout or a stop ends a long install between servers.
+  std::function<void()> between_steps;
 };
 
 // One step of an install or remove plan, and its result.
@@ -45,8 +48,9 @@ class TaskservService {
 
   // Removes the taskserv from the servers (all that have it when `servers` is empty).
   // Throws sdk::Error (kConflict) when another installed taskserv depends on it.
+  // `between_steps`, when set, is called before each removal, as in an install.
   std::vector<TaskservStep> remove(const std::string& name, const std::vector<std::string>& servers,
-                                   bool check);
+                                   bool check, const std::function<void()>& between_steps = {});
 
   // Installed taskserv records of the named servers (all when empty), sorted by server
   // then name.

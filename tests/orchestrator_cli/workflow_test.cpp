@@ -133,13 +133,18 @@ class GatedWorkflowTest : public GatedOrchestratorCliTest {
     EXPECT_EQ(run({"server", "create", server, "1xCPU-1GB"}).exit_code, 0);
     auto gate = run_json({"taskserv", "install", "gate", "--server", server, "--orchestrated"});
     std::string id = text(gate, "id");
-    std::string status = text(gate, "status");
+    EXPECT_EQ(status_after_queue(id, text(gate, "status")), "Running");
+    return id;
+  }
+
+  // Returns the status of workflow `id` once it has left the queue. `status` is the one
+  // its submission returned.
+  static std::string status_after_queue(const std::string& id, std::string status) {
     while (status == "Pending") {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
       status = text(run_json({"workflow", "status", id}), "status");
     }
-    EXPECT_EQ(status, "Running");
-    return id;
+    return status;
   }
 };
 
@@ -178,6 +183,38 @@ TEST_F(GatedWorkflowTest, ListFiltersByStatus) {
   release("gate-02");
   EXPECT_EQ(run({"workflow", "monitor", text(queued, "id")}).exit_code, 0);
   EXPECT_THAT(servers(), ::testing::Contains("queued-02"));
+}
+
+// A cancel ends a running install between servers: the install on the first server
+// finishes, and the second server's install never starts.
+TEST_F(GatedWorkflowTest, CancelStopsInstallBetweenServers) {
+  for (const char* server : {"gate-03", "gate-04"}) {
+    ASSERT_EQ(run({"server", "create", server, "1xCPU-1GB"}).exit_code, 0);
+  }
+  auto install = run_json({"taskserv", "install", "gate", "--server", "gate-03", "--server",
+                           "gate-04", "--orchestrated"});
+  std::string id = text(install, "id");
+  std::string status = status_after_queue(id, text(install, "status"));
+  ASSERT_EQ(status, "Running");
+
+  auto cancelled = run({"workflow", "cancel", id});
+  ASSERT_EQ(cancelled.exit_code, 0) << cancelled.err;
+  release("gate-03");
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (status == "Running" && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    status = text(run_json({"workflow", "status", id}), "status");
+  }
+  EXPECT_EQ(status, "Cancelled");
+
+  std::vector<std::string> installed_on;
+  json::value installed = run_json({"taskserv", "list"});
+  ASSERT_TRUE(installed.is_array()) << json::serialize(installed);
+  for (const auto& record : installed.as_array()) {
+    if (text(record, "name") == "gate") installed_on.push_back(text(record, "server"));
+  }
+  EXPECT_THAT(installed_on, ::testing::Contains("gate-03"));
+  EXPECT_THAT(installed_on, Not(::testing::Contains("gate-04")));
 }
 
 }  // namespace

@@ -135,8 +135,13 @@ int run_detached(host::Host& host, const std::vector<std::string>& child_argumen
   std::vector<char*> argv;
   for (auto& arg : args) argv.push_back(arg.data());
   argv.push_back(nullptr);
+  // The kernel names a process after the file it runs, so running /proc/self/exe would
+  // show the orchestrator as "exe" in ps and top.
+  std::error_code unresolved;
+  std::filesystem::path binary = std::filesystem::read_symlink("/proc/self/exe", unresolved);
+  if (unresolved) binary = "/proc/self/exe";
   pid_t pid = 0;
-  int failed = posix_spawn(&pid, "/proc/self/exe", &actions, &attributes, argv.data(), environ);
+  int failed = posix_spawn(&pid, binary.c_str(), &actions, &attributes, argv.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (failed != 0) throw sdk::Error::internal("cannot start the orchestrator process");

@@ -164,6 +164,7 @@ json::value Operations::install_taskserv(const json::object& params, TaskContext
   if (auto server = param_string(params, "server", false, operation); !server.empty()) {
     request.servers.push_back(server);
   }
+  request.between_steps = [&context] { context.check_point(); };
   return json::object{{"steps", steps_json(taskservs_.install(request))}};
 }
 
@@ -175,7 +176,9 @@ json::value Operations::remove_taskserv(const json::object& params, TaskContext&
     servers.push_back(server);
   }
   try {
-    return json::object{{"steps", steps_json(taskservs_.remove(name, servers, false))}};
+    auto check_point = [&context] { context.check_point(); };
+    return json::object{
+        {"steps", steps_json(taskservs_.remove(name, servers, false, check_point))}};
   } catch (const sdk::Error& error) {
     if (error.code() != sdk::ErrorCode::kNotFound || context.attempt() == 1) throw;
     return json::object{{"steps", json::array{}}};  // an earlier attempt removed it
