@@ -456,6 +456,34 @@ TEST_F(EndpointTest, DeprecatedVersionHeaders) {
   EXPECT_EQ(text(by_id["v3"], "sunset"), "");
 }
 
+// Error messages quote the client's input. Bytes that are not UTF-8, such as %FF decoded
+// from a query or a path, become U+FFFD, so the error body stays valid JSON.
+TEST_F(EndpointTest, ErrorsQuotingInvalidUtf8AreJson) {
+  start();
+  const std::string replacement = "\xEF\xBF\xBD";  // U+FFFD in UTF-8
+  for (const char* path : {"/workflows?status=%FF", "/workflows/%FF", "/workflows?st%FFatus=1"}) {
+    SCOPED_TRACE(path);
+    Reply rejected = call("GET", path, "v2");
+    EXPECT_EQ(rejected.status, 400) << rejected.body;
+    ASSERT_TRUE(rejected.json.is_object()) << "not JSON: " << rejected.body;
+    EXPECT_EQ(rejected.error_code(), "invalid_argument");
+    EXPECT_THAT(json::serialize(rejected.json), HasSubstr(replacement));
+  }
+}
+
+// "." and ".." pass the character check of ids but name no record.
+TEST_F(EndpointTest, DotIdsAreInvalid) {
+  start();
+  for (const char* path : {"/workflows/%2e", "/workflows/%2e%2e", "/tasks/..."}) {
+    SCOPED_TRACE(path);
+    Reply rejected = call("GET", path, "v2");
+    EXPECT_EQ(rejected.status, 400) << rejected.body;
+    EXPECT_EQ(rejected.error_code(), "invalid_argument");
+    EXPECT_THAT(rejected.body, HasSubstr("\"path\":\"path.id\""));
+    EXPECT_THAT(rejected.error_message(), HasSubstr("not only dots"));
+  }
+}
+
 TEST_F(EndpointTest, OversizeBodyRejected) {
   start({{"orchestrator.max_body_bytes", "512"}});
   std::string small = R"({"name": "small-1", "plan": "1xCPU-1GB"})";

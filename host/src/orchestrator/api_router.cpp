@@ -103,10 +103,56 @@ bool constant_time_equal(const std::string& a, const std::string& b) {
   return difference == 0;
 }
 
+// Returns the length of the valid UTF-8 sequence at the start of `text`, or 0 when the
+// first byte does not start one (RFC 3629, section 4).
+std::size_t utf8_sequence_length(std::string_view text) {
+  auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
+  unsigned char lead = byte(0);
+  if (lead < 0x80) return 1;
+  std::size_t length = lead >= 0xC2 && lead <= 0xDF   ? 2
+                       : lead >= 0xE0 && lead <= 0xEF ? 3
+                       : lead >= 0xF0 && lead <= 0xF4 ? 4
+                                                      : 0;
+  if (length == 0 || text.size() < length) return 0;
+  unsigned char low = 0x80;
+  unsigned char high = 0xBF;
+  if (lead == 0xE0) low = 0xA0;
+  if (lead == 0xED) high = 0x9F;  // no UTF-16 surrogates
+  if (lead == 0xF0) low = 0x90;
+  if (lead == 0xF4) high = 0x8F;  // nothing above U+10FFFF
+  if (byte(1) < low || byte(1) > high) return 0;
+  for (std::size_t i = 2; i < length; ++i) {
+    if (byte(i) < 0x80 || byte(i) > 0xBF) return 0;
+  }
+  return length;
+}
+
+// Replaces each byte of serialized JSON that is not valid UTF-8 with the escape \ufffd.
+// Error messages quote the client's input, such as a query parameter decoded from %FF,
+// and Boost.JSON writes such bytes as they are. Outside strings serialized JSON is
+// ASCII, so every such byte is inside a string, where the escape is valid.
+std::string with_valid_utf8(std::string text) {
+  std::string valid;
+  for (std::size_t i = 0; i < text.size();) {
+    std::size_t length = utf8_sequence_length(std::string_view(text).substr(i));
+    if (length == 0) {
+      valid += "\\ufffd";
+      ++i;
+      continue;
+    }
+    valid.append(text, i, length);
+    i += length;
+  }
+  return valid;
+}
+
 HttpResponse json_response(int status, const json::value& body) {
   HttpResponse response;
   response.status = status;
   response.body = json::serialize(body);
+  // Only error bodies quote raw client input. Other bodies hold parsed JSON, which
+  // Boost.JSON has checked, and scanning a large listing would cost time.
+  if (status >= 400) response.body = with_valid_utf8(std::move(response.body));
   return response;
 }
 

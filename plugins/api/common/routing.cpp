@@ -53,10 +53,13 @@ const std::string& HandlerContext::id_param(const std::string& name) const {
         return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == ':' ||
                c == '-';
       });
-  if (!valid) {
+  // "." and ".." name directories to the filesystem storage backend, never a record.
+  bool only_dots = id.find_first_not_of('.') == std::string::npos;
+  if (!valid || only_dots) {
     throw ApiError::invalid_request(
         {{"path." + name, "must be an id of 1 to " + std::to_string(kMaxIdLength) +
-                              " letters, digits, '.', '_', ':' or '-', got " + quote_value(id)}});
+                              " letters, digits, '.', '_', ':' or '-', not only dots, got " +
+                              quote_value(id)}});
   }
   return id;
 }
