@@ -243,6 +243,9 @@ int Orchestrator::start() {
   // response waits for the client's delayed acknowledgement (about 40 ms on Linux).
   server_->set_tcp_nodelay(true);
   server_->set_keep_alive_max_count(1000);
+  // TODO: httplib's read timeout applies to each read, so a client that sends a byte of
+  // its headers every few seconds keeps a connection thread. Put a proxy with a header
+  // deadline in front of an orchestrator that untrusted clients can reach.
   // httplib's default socket options set SO_REUSEPORT, which lets a second orchestrator
   // bind a port in use and take part of its connections. Keep only SO_REUSEADDR.
   server_->set_socket_options([this](int listener) {

@@ -548,6 +548,9 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
       live_status.emplace(listing_tasks ? id + ".1" : id, entry.status());
     }
   }
+  // TODO: every listing reads the whole collection from storage, about 50 ms for 7,000
+  // workflows, so many concurrent listings queue for seconds. A sorted, limited query
+  // in the storage interface would read one page.
   NewestPage newest(limit, offset);
   storage_.call("for_each", [&](sdk::StorageBackend& storage) {
     storage.for_each(collection, [&](const std::string& id, const json::object& stored) {
@@ -571,6 +574,8 @@ std::pair<std::vector<json::object>, std::size_t> WorkflowEngine::list(std::stri
   return {std::move(page), newest.total()};
 }
 
+// TODO: the cancel of a Running workflow lives in memory only, so a restart before the
+// task's next check point resumes the workflow instead of cancelling it.
 json::object WorkflowEngine::cancel(const std::string& id) {
   bool queued = false;
   bool end_queued = false;
