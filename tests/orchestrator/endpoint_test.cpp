@@ -484,6 +484,22 @@ TEST_F(EndpointTest, DotIdsAreInvalid) {
   }
 }
 
+// A repeated query parameter is ambiguous, so it is rejected rather than resolved to
+// one of its values.
+TEST_F(EndpointTest, RepeatedQueryParameterRejected) {
+  start();
+  Reply rejected = call("GET", "/workflows?limit=1&limit=2", "v2");
+  EXPECT_EQ(rejected.status, 400) << rejected.body;
+  EXPECT_EQ(rejected.error_code(), "invalid_argument");
+  EXPECT_THAT(rejected.error_message(),
+              HasSubstr("query parameter 'limit' is given more than once"));
+  EXPECT_EQ(rejected.header("API-Supported-Versions"), kSupportedHeader);
+
+  Reply listed = call("GET", "/workflows?limit=2&offset=0", "v2");
+  EXPECT_EQ(listed.status, 200) << listed.body;
+  EXPECT_EQ(listed.object().at("limit"), json::value(2));
+}
+
 TEST_F(EndpointTest, OversizeBodyRejected) {
   start({{"orchestrator.max_body_bytes", "512"}});
   std::string small = R"({"name": "small-1", "plan": "1xCPU-1GB"})";

@@ -56,7 +56,9 @@ std::int64_t int_in_range(const Config& config, std::string_view key, std::int64
   return value;
 }
 
-HttpRequest to_request(const httplib::Request& request) {
+// Converts the request. `repeated`, when given, receives the name of a query parameter
+// that the request gives more than once, or stays empty.
+HttpRequest to_request(const httplib::Request& request, std::string* repeated = nullptr) {
   HttpRequest converted;
   converted.method = request.method;
   converted.path = request.path;
@@ -68,7 +70,10 @@ HttpRequest to_request(const httplib::Request& request) {
   if (auto mark = request.target.find('?'); mark != std::string::npos) {
     httplib::detail::parse_query_text(request.target.substr(mark + 1), query);
   }
-  for (const auto& [name, value] : query) converted.query[name] = value;
+  for (const auto& [name, value] : query) {
+    bool added = converted.query.insert_or_assign(name, value).second;
+    if (!added && repeated != nullptr && repeated->empty()) *repeated = name;
+  }
   for (const auto& [name, value] : request.headers) {
     std::string lower = name;
     for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -257,8 +262,14 @@ int Orchestrator::start() {
   // pre-routing handler would run before httplib reads the request body.)
   auto handler = [this](const httplib::Request& request, httplib::Response& out) {
     auto started = std::chrono::steady_clock::now();
-    HttpRequest converted = to_request(request);
-    HttpResponse response = router_->handle(converted);
+    std::string repeated;
+    HttpRequest converted = to_request(request, &repeated);
+    HttpResponse response =
+        repeated.empty()
+            ? router_->handle(converted)
+            : router_->reject(converted, 400, "invalid_argument",
+                              "query parameter '" + repeated +
+                                  "' is given more than once; send each parameter once");
     trimmer_->note_activity();
     observability::record_served_request(converted, response, started);
     write_response(std::move(response), out);
