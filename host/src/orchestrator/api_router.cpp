@@ -150,8 +150,8 @@ HttpResponse json_response(int status, const json::value& body) {
   HttpResponse response;
   response.status = status;
   response.body = json::serialize(body);
-  // Only error bodies quote raw client input. Other bodies hold parsed JSON, which
-  // Boost.JSON has checked, and scanning a large listing would cost time.
+  // Only error bodies quote raw client input, and scanning every large listing would
+  // cost time.
   if (status >= 400) response.body = with_valid_utf8(std::move(response.body));
   return response;
 }

@@ -133,11 +133,15 @@ json::object& WorkflowEngine::Entry::task() {
 }
 
 json::object WorkflowEngine::Entry::workflow_copy() const {
-  return packed_workflow_.empty() ? workflow_ : json::parse(packed_workflow_).as_object();
+  if (packed_workflow_.empty()) return workflow_;
+  json::value parsed = json::parse(packed_workflow_);
+  return std::move(parsed.as_object());
 }
 
 json::object WorkflowEngine::Entry::task_copy() const {
-  return packed_task_.empty() ? task_ : json::parse(packed_task_).as_object();
+  if (packed_task_.empty()) return task_;
+  json::value parsed = json::parse(packed_task_);
+  return std::move(parsed.as_object());
 }
 
 std::string WorkflowEngine::Entry::status() const {
