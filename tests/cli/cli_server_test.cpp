@@ -31,7 +31,9 @@ TEST_P(CliTest, ServerCreateListShowDelete) {
   for (const char* key : {"id", "created_at", "updated_at", "metadata", "tags"}) {
     EXPECT_TRUE(created.as_object().contains(key)) << key;
   }
-  EXPECT_TRUE(std::filesystem::is_directory(server_root("web-01")));
+  // The provider keeps server.json beside the root, which it makes on first use.
+  EXPECT_TRUE(
+      std::filesystem::is_regular_file(server_root("web-01").parent_path() / "server.json"));
 
   auto listed = run_json({"server", "list"});
   ASSERT_EQ(listed.as_array().size(), 1u);
@@ -47,7 +49,7 @@ TEST_P(CliTest, ServerCreateListShowDelete) {
 
   auto deleted = run({"server", "delete", "web-01", "--yes"});
   EXPECT_EQ(deleted.exit_code, 0) << deleted.err;
-  EXPECT_FALSE(std::filesystem::exists(server_root("web-01")));
+  EXPECT_FALSE(std::filesystem::exists(server_root("web-01").parent_path()));
   EXPECT_TRUE(run_json({"server", "list"}).as_array().empty());
 }
 
@@ -100,7 +102,7 @@ TEST_P(CliTest, CheckChangesNothing) {
   auto planned = run_json({"server", "create", "web-01", "1xCPU-1GB", "--check"});
   EXPECT_EQ(text(planned, "status"), "planned");
   EXPECT_TRUE(run_json({"server", "list"}).as_array().empty());
-  EXPECT_FALSE(std::filesystem::exists(server_root("web-01")));
+  EXPECT_FALSE(std::filesystem::exists(server_root("web-01").parent_path()));
 }
 
 TEST_P(CliTest, DeleteWithoutYesIsRefused) {

@@ -74,7 +74,23 @@ TEST_F(LocalProviderTest, CreateReturnsRunningServer) {
       << server.ip_address;
   EXPECT_NE(server.ip_address, "127.0.0.1");
   EXPECT_EQ(server.metadata.at("root"), (server_dir("web-1") / "root").string().c_str());
+  EXPECT_FALSE(std::filesystem::exists(server_dir("web-1") / "root"));  // made on first use
+
+  provider_.executor(server.id);
   EXPECT_TRUE(std::filesystem::is_directory(server_dir("web-1") / "root"));
+  provider_.executor(server.id);  // a root that exists is kept
+  EXPECT_TRUE(std::filesystem::is_directory(server_dir("web-1") / "root"));
+}
+
+TEST_F(LocalProviderTest, RootInTheWayNamesThePath) {
+  sdk::ServerInfo server = provider_.create_server(spec("web-1"));
+  write_text(server_dir("web-1") / "root", "not a directory");
+
+  EXPECT_SDK_ERROR(
+      provider_.executor(server.id), sdk::ErrorCode::kUnavailable,
+      "failed to create the root directory '" + (server_dir("web-1") / "root").string(),
+      "local server 'web-1'");
+  EXPECT_EQ(read_text(server_dir("web-1") / "root"), "not a directory");
 }
 
 TEST_F(LocalProviderTest, StateFileRecordsServer) {

@@ -138,6 +138,7 @@ class LocalProvider final : public sdk::Provider {
                                  sdk::to_string(server->state) + ", not running");
     }
     std::filesystem::path root = servers_dir_ / server->name / local::kRootDirectoryName;
+    make_root(root, server->name);
     return local::make_local_executor(root, server->name);
   }
 
@@ -168,18 +169,23 @@ class LocalProvider final : public sdk::Provider {
     return directory;
   }
 
-  // Makes the server's root, then records the server as running. Until server.json
-  // exists, the directory counts as an interrupted create (see claim_directory()).
+  // Records the server as running. Until server.json exists, the directory counts as an
+  // interrupted create (see claim_directory()). The root is made later, by executor(),
+  // because a directory costs an inode and a block that a server without taskservs never uses.
   void provision(const std::filesystem::path& directory, local::ServerFile& server) {
-    std::error_code error;
-    std::filesystem::create_directory(directory / local::kRootDirectoryName, error);
-    if (error) {
-      throw sdk::Error::unavailable("cannot create the root directory of local server '" +
-                                    server.name + "' in '" + directory.string() +
-                                    "': " + error.message());
-    }
     server.state = sdk::ServerState::kRunning;
     local::write_server_file(directory, server);
+  }
+
+  static void make_root(const std::filesystem::path& root, const std::string& server_name) {
+    std::error_code error;
+    std::filesystem::create_directory(root, error);
+    if (error) {
+      throw sdk::Error::unavailable(
+          "failed to create the root directory '" + root.string() + "' of local server '" +
+          server_name + "': " + error.message() +
+          "; remove the file at that path or make its parent directory writable");
+    }
   }
 
   std::vector<local::ServerFile> read_servers() {
