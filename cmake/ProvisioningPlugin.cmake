@@ -37,7 +37,7 @@ function(_provisioning_sdk_target out target)
     set(${out} ${PROVISIONING_SDK_TARGET} PARENT_SCOPE)
   else()
     message(FATAL_ERROR "provisioning_add_plugin(${target}): the target ProvisioningSDK::sdk "
-      "does not exist: call find_package(ProvisioningSDK 0.2 REQUIRED) before "
+      "does not exist: call find_package(ProvisioningSDK 0.3 REQUIRED) before "
       "provisioning_add_plugin()")
   endif()
 endfunction()

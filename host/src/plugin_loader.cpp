@@ -91,7 +91,7 @@ void rethrow_plugin_error(const PluginIdentity& plugin, std::string_view operati
 LoadedPlugin load_plugin_file(const std::filesystem::path& file, sdk::PluginKind expected_kind,
                               const sdk::PluginContext& context) {
   PluginManifest manifest = read_checked_manifest(file, expected_kind);
-  PluginIdentity identity{manifest.kind, manifest.name, file};
+  PluginIdentity identity{manifest.kind, manifest.name, file, manifest.capabilities};
 
   std::shared_ptr<boost::dll::shared_library> library = open_library(file);
   check_exported_manifest(*library, manifest, file);

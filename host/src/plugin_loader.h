@@ -3,12 +3,14 @@
 #include <provisioning/sdk/error.h>
 #include <provisioning/sdk/plugin.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "observability/log_context.h"
 #include "observability/metrics_hooks.h"
@@ -21,6 +23,7 @@ struct PluginIdentity {
   sdk::PluginKind kind = sdk::PluginKind::kProvider;
   std::string name;
   std::filesystem::path file;
+  std::vector<std::string> capabilities;  // from the manifest
 };
 
 // An error raised by host code that runs inside a plugin call, such as the body of a
@@ -67,6 +70,11 @@ class PluginHandle {
   }
 
   const PluginIdentity& identity() const { return identity_; }
+
+  bool has_capability(std::string_view capability) const {
+    const auto& all = identity_.capabilities;
+    return std::find(all.begin(), all.end(), capability) != all.end();
+  }
   explicit operator bool() const { return object_ != nullptr; }
 
  private:

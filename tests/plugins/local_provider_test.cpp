@@ -107,6 +107,46 @@ TEST_F(LocalProviderTest, StateFileRecordsServer) {
                                std::regex(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)")));
 }
 
+TEST_F(LocalProviderTest, SpecMetadataKeptAsLabels) {
+  sdk::ServerSpec labelled = spec("web-1");
+  labelled.metadata = json::object{{"workflow_id", "wf-1"}, {"team", "infra"}};
+  sdk::ServerInfo server = provider_.create_server(labelled);
+
+  json::object state = json::parse(read_text(server_dir("web-1") / "server.json")).as_object();
+  EXPECT_EQ(state.at("labels"), labelled.metadata);
+  EXPECT_EQ(server.metadata.at("workflow_id"), "wf-1");
+  std::vector<sdk::ServerInfo> listed = provider_.list_servers();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].metadata.at("workflow_id"), "wf-1");
+  EXPECT_EQ(listed[0].metadata.at("team"), "infra");
+  EXPECT_EQ(listed[0].metadata.at("root"), (server_dir("web-1") / "root").string().c_str());
+}
+
+TEST_F(LocalProviderTest, StateFileWithoutLabelsReads) {
+  sdk::ServerInfo server = provider_.create_server(spec("web-1"));
+  std::filesystem::path file = server_dir("web-1") / "server.json";
+  json::object state = json::parse(read_text(file)).as_object();
+  state.erase("labels");
+  write_text(file, json::serialize(state));
+
+  std::vector<sdk::ServerInfo> listed = provider_.list_servers();
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0].id, server.id);
+  EXPECT_FALSE(listed[0].metadata.contains("workflow_id"));
+}
+
+TEST_F(LocalProviderTest, LabelsThatAreNotObjectNameTheFile) {
+  provider_.create_server(spec("web-1"));
+  std::filesystem::path file = server_dir("web-1") / "server.json";
+  json::object state = json::parse(read_text(file)).as_object();
+  state["labels"] = "wf-1";
+  write_text(file, json::serialize(state));
+
+  EXPECT_SDK_ERROR(provider_.list_servers(), sdk::ErrorCode::kInvalidArgument,
+                   "server state file '" + file.string() + "' is invalid",
+                   "field 'labels' is not an object");
+}
+
 TEST_F(LocalProviderTest, AddressDependsOnlyOnName) {
   sdk::ServerInfo first = provider_.create_server(spec("db-1"));
   sdk::ServerInfo other = provider_.create_server(spec("db-2"));

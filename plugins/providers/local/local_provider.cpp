@@ -30,10 +30,9 @@ sdk::ServerInfo to_server_info(const local::ServerFile& server,
   info.zone = server.zone;
   info.state = server.state;
   info.ip_address = server.ip_address;
-  info.metadata = json::object{
-      {"root", (directory / local::kRootDirectoryName).string()},
-      {"created_at", server.created_at},
-  };
+  info.metadata = server.labels;
+  info.metadata["root"] = (directory / local::kRootDirectoryName).string();
+  info.metadata["created_at"] = server.created_at;
   return info;
 }
 
@@ -77,6 +76,7 @@ class LocalProvider final : public sdk::Provider {
     server.plan = plan.name;
     server.zone = zone;
     server.created_at = sdk::utc_timestamp();
+    server.labels = spec.metadata;
 
     std::filesystem::path directory = claim_directory(spec.name);
     try {

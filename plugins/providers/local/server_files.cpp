@@ -53,6 +53,11 @@ ServerFile from_json(const json::object& object, const std::filesystem::path& fi
   server.state = *parsed;
   server.ip_address = string_field(object, "ip_address", file);
   server.created_at = string_field(object, "created_at", file);
+  // Files written before labels were kept have none.
+  if (const json::value* labels = object.if_contains("labels")) {
+    if (!labels->is_object()) throw_invalid_file(file, "field 'labels' is not an object");
+    server.labels = labels->as_object();
+  }
   return server;
 }
 
@@ -65,6 +70,7 @@ json::object to_json(const ServerFile& server) {
       {"state", sdk::to_string(server.state)},
       {"ip_address", server.ip_address},
       {"created_at", server.created_at},
+      {"labels", server.labels},
   };
 }
 

@@ -19,7 +19,8 @@ struct ServerFile {
   std::string zone;
   sdk::ServerState state = sdk::ServerState::kCreating;
   std::string ip_address;
-  std::string created_at;  // ISO 8601 UTC, such as "2026-01-31T12:00:00Z"
+  std::string created_at;    // ISO 8601 UTC, such as "2026-01-31T12:00:00Z"
+  sdk::json::object labels;  // ServerSpec.metadata, such as the workflow that made it
 };
 
 inline constexpr const char* kServerFileName = "server.json";

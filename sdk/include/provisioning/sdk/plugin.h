@@ -52,4 +52,10 @@ inline constexpr const char* kManifestSection = ".provisioning_manifest";
 // threads at once. Without it, the host calls the plugin from one thread at a time.
 inline constexpr const char* kConcurrentCapability = "concurrent";
 
+// Manifest capability of a provider whose create_server() fails with kAlreadyExists while
+// a server of that name exists, and whose ServerInfo.metadata carries the entries of
+// ServerSpec.metadata. The host may then create a server before its reservation of the
+// name is durable, because a retry finds the server by name and owner.
+inline constexpr const char* kUniqueNamesCapability = "unique-names";
+
 }  // namespace provisioning::sdk

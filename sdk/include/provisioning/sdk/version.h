@@ -8,7 +8,7 @@
 // code. The SDK version is informational and follows semantic versioning.
 
 #define PROVISIONING_SDK_ABI_VERSION 1
-#define PROVISIONING_SDK_VERSION "0.2.0"
+#define PROVISIONING_SDK_VERSION "0.3.0"
 
 namespace provisioning::sdk {
 
