@@ -53,6 +53,67 @@ void validate_zone(const std::string& zone, const std::vector<sdk::Zone>& zones,
                                      "'; valid zones: " + valid);
 }
 
+// A transaction body that stores `record` unless a server of its name exists.
+std::function<void(sdk::StorageView&)> reserve_body(json::object record) {
+  return [record = std::move(record)](sdk::StorageView& view) {
+    std::string name = record_string(record, "name");
+    auto existing = view.find(sdk::kServers, "name", name);
+    if (!existing.empty()) {
+      throw HostError(sdk::ErrorCode::kAlreadyExists,
+                      "server '" + name + "' already exists (id " +
+                          record_string(existing[0], "id") + ", status " +
+                          record_string(existing[0], "status") +
+                          "); choose another name or delete it first");
+    }
+    view.put(sdk::kServers, record_string(record, "id"), record);
+  };
+}
+
+std::string owner_of(const json::object& metadata) {
+  const json::value* owner = metadata.if_contains("workflow_id");
+  if (owner == nullptr || !owner->is_string()) return {};
+  return std::string(owner->get_string());
+}
+
+// Marks a name as being created in this process for the life of the object, so that two
+// overlapping creates of one name do not both reach the provider.
+class CreatingName {
+ public:
+  CreatingName(std::mutex& mutex, std::set<std::string>& names, std::string name)
+      : mutex_(mutex), names_(names), name_(std::move(name)) {
+    std::lock_guard lock(mutex_);
+    if (!names_.insert(name_).second) {
+      throw sdk::Error::already_exists("server '" + name_ +
+                                       "' is being created by another workflow; choose another "
+                                       "name or wait for that workflow to end");
+    }
+  }
+  ~CreatingName() {
+    std::lock_guard lock(mutex_);
+    names_.erase(name_);
+  }
+  CreatingName(const CreatingName&) = delete;
+  CreatingName& operator=(const CreatingName&) = delete;
+
+ private:
+  std::mutex& mutex_;
+  std::set<std::string>& names_;
+  std::string name_;
+};
+
+// Deletes a server whose reservation failed, because nothing else would know of it.
+void delete_unreserved(const PluginHandle<sdk::Provider>& provider, const sdk::ServerInfo& info,
+                       const std::exception& reason) {
+  try {
+    provider.call("delete_server", [&](sdk::Provider& p) { p.delete_server(info.id); });
+  } catch (const std::exception& error) {
+    component_logger("host")->error(
+        "server '{}' (provider id {}) was made but its reservation failed ({}), and deleting "
+        "it failed: {}; delete it at the provider by hand",
+        info.name, info.id, reason.what(), error.what());
+  }
+}
+
 bool matches(const json::object& record, const ServerFilter& filter) {
   if (!filter.provider.empty() && record_string(record, "provider") != filter.provider) {
     return false;
@@ -95,20 +156,16 @@ json::object ServerService::create(const CreateServerRequest& request) {
     return record;
   }
 
-  record = reserve(record);
   auto log = component_logger("host");
   log->debug("creating server '{}' (id {}) with provider '{}', plan {}, zone {}", request.name,
              record_string(record, "id"), provider_name, plan, zone);
   sdk::ServerSpec spec{request.name, plan, zone, request.metadata};
-  sdk::ServerInfo info;
-  try {
-    info = provider.call("create_server", [&](sdk::Provider& p) { return p.create_server(spec); });
-  } catch (const sdk::Error&) {
-    // Release the name: the provider created nothing we know of.
-    write([&](sdk::StorageView& view) { view.remove(sdk::kServers, record_string(record, "id")); });
-    throw;
+  if (request.overlap_reservation && write_async_ &&
+      provider.has_capability(sdk::kUniqueNamesCapability)) {
+    create_overlapping(provider, spec, record);
+  } else {
+    create_after_reserve(provider, spec, record);
   }
-  apply_provider_info(record, info);
   if (request.store_created) {
     request.store_created(record);
   } else {
@@ -122,19 +179,92 @@ json::object ServerService::create(const CreateServerRequest& request) {
   return record;
 }
 
-json::object ServerService::reserve(const json::object& record) {
-  std::string name = record_string(record, "name");
-  write([&](sdk::StorageView& view) {
-    auto existing = view.find(sdk::kServers, "name", name);
-    if (!existing.empty()) {
-      throw HostError(sdk::ErrorCode::kAlreadyExists,
-                      "server '" + name + "' already exists (id " +
-                          record_string(existing[0], "id") + ", status " +
-                          record_string(existing[0], "status") +
-                          "); choose another name or delete it first");
+// Reserves the name durably, then has the provider make the server.
+void ServerService::create_after_reserve(const PluginHandle<sdk::Provider>& provider,
+                                         const sdk::ServerSpec& spec, json::object& record) {
+  record = reserve(record);
+  sdk::ServerInfo info;
+  try {
+    info = provider.call("create_server", [&](sdk::Provider& p) { return p.create_server(spec); });
+  } catch (const sdk::Error&) {
+    remove_record(record);  // release the name: the provider created nothing we know of
+    throw;
+  }
+  apply_provider_info(record, info);
+}
+
+// Has the provider make the server while the reservation is stored, which saves a wait
+// for the disk per create. The provider rejects a name in use, and a server left by a
+// crash before the reservation was durable is adopted by the retry that carries the same
+// owner. The reservation decides: when it fails, the server made here is deleted.
+void ServerService::create_overlapping(const PluginHandle<sdk::Provider>& provider,
+                                       const sdk::ServerSpec& spec, json::object& record) {
+  CreatingName creating(creating_mutex_, creating_, spec.name);
+  std::future<void> reserved = write_async_(reserve_body(record));
+  sdk::ServerInfo info;
+  try {
+    info = provider.call("create_server", [&](sdk::Provider& p) { return p.create_server(spec); });
+  } catch (const sdk::Error& error) {
+    if (error.code() != sdk::ErrorCode::kAlreadyExists) {
+      release(record, reserved);
+      throw;
     }
-    view.put(sdk::kServers, record_string(record, "id"), record);
-  });
+    reserved.get();  // a name in use in storage fails here, with its record named
+    std::optional<sdk::ServerInfo> owned;
+    try {
+      owned = owned_server(provider, spec);
+    } catch (const std::exception&) {
+      remove_record(record);
+      throw;
+    }
+    if (!owned) {
+      remove_record(record);
+      throw;
+    }
+    component_logger("host")->info(
+        "adopted server '{}' (provider id {}), made by an earlier attempt of workflow {}",
+        spec.name, owned->id, owner_of(spec.metadata));
+    apply_provider_info(record, *owned);
+    return;
+  }
+  try {
+    reserved.get();
+  } catch (const std::exception& error) {
+    delete_unreserved(provider, info, error);
+    throw;
+  }
+  apply_provider_info(record, info);
+}
+
+// Returns the provider's server named like `spec` when it carries the owner of `spec`.
+std::optional<sdk::ServerInfo> ServerService::owned_server(
+    const PluginHandle<sdk::Provider>& provider, const sdk::ServerSpec& spec) {
+  std::string owner = owner_of(spec.metadata);
+  if (owner.empty()) return std::nullopt;
+  auto servers = provider.call("list_servers", [](sdk::Provider& p) { return p.list_servers(); });
+  for (sdk::ServerInfo& info : servers) {
+    if (info.name == spec.name && owner_of(info.metadata) == owner) return std::move(info);
+  }
+  return std::nullopt;
+}
+
+// Removes the reservation behind `reserved` once it is stored; one that failed left
+// nothing to remove.
+void ServerService::release(const json::object& record, std::future<void>& reserved) {
+  try {
+    reserved.get();
+  } catch (const std::exception&) {
+    return;
+  }
+  remove_record(record);
+}
+
+void ServerService::remove_record(const json::object& record) {
+  write([&](sdk::StorageView& view) { view.remove(sdk::kServers, record_string(record, "id")); });
+}
+
+json::object ServerService::reserve(const json::object& record) {
+  write(reserve_body(record));
   return record;
 }
 

@@ -5,7 +5,10 @@
 
 #include <chrono>
 #include <functional>
+#include <future>
+#include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -30,6 +33,11 @@ struct CreateServerRequest {
   // one write transaction and returns once it is durable. The orchestrator queues the
   // write instead: the workflow's end, stored durably after it, makes it durable too.
   std::function<void(const json::object& record)> store_created;
+  // Calls the provider while the name's reservation is still being stored, when the
+  // provider lists sdk::kUniqueNamesCapability and an asynchronous write transaction is
+  // set. metadata["workflow_id"] must then name the creator: a retry after a crash adopts
+  // the provider's server of this name only when it carries the same value.
+  bool overlap_reservation = false;
 };
 
 struct ServerFilter {
@@ -56,6 +64,15 @@ class ServerService {
   // Replaces how record writes reach storage. The orchestrator passes one that joins its
   // group commits, and an empty function restores a storage transaction per write.
   void set_write_transaction(WriteTransaction write) { write_ = std::move(write); }
+
+  // Queues `body` as one write transaction and returns a future. The future is ready
+  // once the writes are durable, and its get() throws what `body` or the transaction threw.
+  using AsyncWriteTransaction =
+      std::function<std::future<void>(const std::function<void(sdk::StorageView& view)>& body)>;
+
+  // Sets how CreateServerRequest::overlap_reservation stores the reservation; empty
+  // turns the overlap off.
+  void set_async_write_transaction(AsyncWriteTransaction write) { write_async_ = std::move(write); }
 
   // Returns the new record, or with request.check the record that would be created
   // (status "planned"). Throws sdk::Error: kInvalidArgument for a bad name, plan or
@@ -85,12 +102,23 @@ class ServerService {
 
  private:
   json::object reserve(const json::object& record);
+  void create_after_reserve(const PluginHandle<sdk::Provider>& provider,
+                            const sdk::ServerSpec& spec, json::object& record);
+  void create_overlapping(const PluginHandle<sdk::Provider>& provider, const sdk::ServerSpec& spec,
+                          json::object& record);
+  std::optional<sdk::ServerInfo> owned_server(const PluginHandle<sdk::Provider>& provider,
+                                              const sdk::ServerSpec& spec);
+  void release(const json::object& record, std::future<void>& reserved);
+  void remove_record(const json::object& record);
   void write(const std::function<void(sdk::StorageView& view)>& body);
   json::object wait_until_running(const PluginHandle<sdk::Provider>& provider, json::object record,
                                   const CreateServerRequest& request);
 
   Host& host_;
   WriteTransaction write_;
+  AsyncWriteTransaction write_async_;
+  std::mutex creating_mutex_;
+  std::set<std::string> creating_;  // names of the overlapping creates running now
 };
 
 // Returns the record's string field, or an empty string.

@@ -66,6 +66,24 @@ TEST_F(CommitterTest, BodySeesWritesQueuedBeforeIt) {
   EXPECT_FALSE(stored("s2").has_value());
 }
 
+TEST_F(CommitterTest, AsyncBodyReportsThroughFuture) {
+  Committer committer(*storage_);
+  committer.write_later({RecordWrite::put("servers", "s1", {{"id", "s1"}, {"name", "web-1"}})});
+  std::future<void> taken = committer.apply_async(reserve("s2", "web-1"));
+  std::future<void> free = committer.apply_async(reserve("s3", "web-2"));
+
+  free.get();
+  ASSERT_TRUE(stored("s3").has_value());
+  EXPECT_EQ(stored("s3")->at("name"), "web-2");
+  try {
+    taken.get();
+    FAIL() << "expected the name to be taken";
+  } catch (const sdk::Error& error) {
+    EXPECT_EQ(error.code(), sdk::ErrorCode::kAlreadyExists);
+  }
+  EXPECT_FALSE(stored("s2").has_value());
+}
+
 // Many threads reserve the same few names at once, so rejected and accepted bodies share
 // group transactions: each name is taken exactly once and every other body fails.
 TEST_F(CommitterTest, RefusedBodyLeavesTheGroupIntact) {

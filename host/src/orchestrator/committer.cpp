@@ -94,9 +94,13 @@ std::future<void> Committer::write_async(std::vector<RecordWrite> writes) {
 }
 
 void Committer::apply(Body body) {
+  apply_async(std::move(body)).get();
+}
+
+std::future<void> Committer::apply_async(Body body) {
   auto batch = std::make_shared<Batch>();
   batch->body = std::move(body);
-  enqueue(std::move(batch)).get();
+  return enqueue(std::move(batch));
 }
 
 std::future<void> Committer::enqueue(std::shared_ptr<Batch> batch) {

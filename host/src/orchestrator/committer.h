@@ -66,6 +66,10 @@ class Committer {
   using Body = std::function<void(sdk::StorageView& view)>;
   void apply(Body body);
 
+  // Queues `body` as apply() does and returns at once. The future is ready once its
+  // writes are durable, and its get() throws what `body` or the transaction threw.
+  std::future<void> apply_async(Body body);
+
   // Number of transactions committed, for tests and metrics.
   std::uint64_t transactions() const;
 

@@ -93,6 +93,7 @@ json::value Operations::create_server(const json::object& params, TaskContext& c
   if (request.zone == "auto") request.zone.clear();
   request.provider = param_string(params, "provider", false, operation);
   request.metadata["workflow_id"] = context.workflow_id();
+  request.overlap_reservation = true;
   // The workflow ends when the server runs, so that the operations that depend on it in
   // a batch find it running. The task's timeout and cancellation end the wait.
   request.wait = true;

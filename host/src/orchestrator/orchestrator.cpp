@@ -213,6 +213,10 @@ int Orchestrator::start() {
       [committer = committer_.get()](const std::function<void(sdk::StorageView&)>& body) {
         committer->apply(body);
       });
+  operations_.servers().set_async_write_transaction(
+      [committer = committer_.get()](const std::function<void(sdk::StorageView&)>& body) {
+        return committer->apply_async(body);
+      });
   operations_.set_committer(committer_.get());
   engine_ = std::make_unique<WorkflowEngine>(
       *committer_, storage,
@@ -378,6 +382,7 @@ void Orchestrator::tear_down() {
   batches_.reset();
   engine_.reset();
   operations_.servers().set_write_transaction({});
+  operations_.servers().set_async_write_transaction({});
   operations_.set_committer(nullptr);
   committer_.reset();
   trimmer_.reset();
