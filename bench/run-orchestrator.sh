@@ -43,6 +43,11 @@ drain_timeout=20          # seconds to wait for submitted workflows to end
 # the system within a second of going idle (see docs/orchestrator.md).
 idle_wait=2
 plan=1xCPU-1GB
+# Where each run notes when it deleted its workspaces, and how long afterwards the next
+# run reports that its batch figures may suffer (see seconds_since_cleanup()).
+cleanup_stamp="${TMPDIR:-/tmp}/provisioning-orchbench.last-cleanup"
+recent_cleanup_seconds=360
+cleanup_age=""
 
 nginx_pid=""
 workspaces=()
@@ -155,6 +160,17 @@ cleanup() {
     wait "$nginx_pid" 2>/dev/null || true
   fi
   rm -rf "$tmp"
+  date +%s >"$cleanup_stamp" 2>/dev/null || true
+}
+
+# Seconds since an earlier run deleted its workspaces, or nothing when that was long ago.
+# ext4 without a journal skips inodes freed in the last few minutes when it allocates one
+# (recently_deleted() in fs/ext4/ialloc.c), which slows the creates of the batch runs.
+seconds_since_cleanup() {
+  local deleted_at now
+  deleted_at=$(cat "$cleanup_stamp" 2>/dev/null) || return 0
+  now=$(date +%s)
+  if [ $((now - deleted_at)) -lt "$recent_cleanup_seconds" ]; then echo $((now - deleted_at)); fi
 }
 
 # Converts a wrk latency such as 215.00us, 1.20ms or 2.01s to milliseconds.
@@ -240,6 +256,11 @@ print_machine() {
     "$(nginx -v 2>&1 | sed 's/.*: //') ($wrk_threads wrk threads, $wrk_connections" \
     "connections, ${wrk_duration} s per run)"
   echo "load:       $load_before before, $(load_average) after (1-minute load average)"
+  if [ -n "$cleanup_age" ]; then
+    echo "note:       started ${cleanup_age} s after an earlier run deleted its workspaces;" \
+      "on ext4 without a journal, creates are slower for a few minutes after that," \
+      "so wait ${recent_cleanup_seconds} s between runs"
+  fi
   echo
 }
 
@@ -281,6 +302,10 @@ main() {
   bin="$(cd "$build_dir" && pwd)/bin"
   isolate_environment
   load_before=$(load_average)
+  cleanup_age=$(seconds_since_cleanup)
+  if [ -n "$cleanup_age" ]; then
+    log "an earlier run deleted its workspaces ${cleanup_age} s ago; the batch figures may be high"
+  fi
 
   log "starting the orchestrator and creating $server_count servers"
   local serve="$tmp/serve-workspace" port pid
