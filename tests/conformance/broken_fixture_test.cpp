@@ -34,6 +34,42 @@ TEST(BrokenProvider, ExplainsExceptionThatIsNotSdkError) {
   EXPECT_THAT(message, HasSubstr("must report every failure as provisioning::sdk::Error"));
 }
 
+// The broken provider's manifest lists no capability. Claiming unique names for it in the
+// options makes the check run, and it fails.
+TEST(BrokenProvider, FailsClaimedUniqueNames) {
+  conformance::PluginLibrary library(conformance_fixture("conformance_broken_provider", "broken"));
+  conformance::ScratchDirectory directory("provisioning-conformance-test");
+  auto plugin = library.create(
+      conformance::scratch_context(directory.path(), library.kind(), library.name()));
+  conformance::CheckOptions options;
+  options.provider.capabilities = {sdk::kUniqueNamesCapability};
+
+  auto result =
+      conformance::run_check(sdk::PluginKind::kProvider, "unique_names_enforced", *plugin, options);
+  EXPECT_FALSE(result.passed);
+  EXPECT_THAT(result.message, HasSubstr("create_server(name 'conformance-unique'"));
+  EXPECT_THAT(result.message, HasSubstr("without the entry \"workflow_id\""));
+  EXPECT_THAT(result.message, HasSubstr("the unique-names capability promises it"));
+}
+
+// The local provider's manifest lists unique-names, so the check runs and must pass.
+TEST(LocalProvider, KeepsItsUniqueNamesPromise) {
+  auto file = std::filesystem::path(PROVISIONING_TEST_PLUGIN_DIR) / "provider" / "local.so";
+  conformance::PluginLibrary library(file);
+  const auto& capabilities = library.capabilities();
+  EXPECT_NE(std::find(capabilities.begin(), capabilities.end(), sdk::kUniqueNamesCapability),
+            capabilities.end());
+
+  auto results = check_file(file);
+  EXPECT_EQ(message_of(results, "unique_names_enforced"), "");
+  EXPECT_TRUE(failed_checks(results).empty());
+}
+
+TEST(BrokenProvider, UnclaimedUniqueNamesPass) {
+  auto results = check_file(conformance_fixture("conformance_broken_provider", "broken"));
+  EXPECT_EQ(failed_checks(results).count("unique_names_enforced"), 0u);
+}
+
 TEST(BrokenTaskserv, FailsIdempotenceAndDependencyChecks) {
   auto results = check_file(conformance_fixture("conformance_broken_taskserv", "broken"));
   EXPECT_EQ(results.size(), conformance::list_checks(sdk::PluginKind::kTaskserv).size());

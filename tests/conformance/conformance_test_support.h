@@ -49,6 +49,7 @@ inline std::vector<conformance::CheckResult> check_file(const std::filesystem::p
   conformance::ScratchDirectory directory("provisioning-conformance-test");
   conformance::CheckOptions options;
   options.taskserv.name = library.name();
+  options.provider.capabilities = library.capabilities();
   options.taskserv.scratch_parent = directory.path() / "servers";
   auto plugin = library.create(
       conformance::scratch_context(directory.path(), library.kind(), library.name()));

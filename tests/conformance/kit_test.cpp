@@ -12,7 +12,7 @@ namespace {
 using ::testing::HasSubstr;
 
 TEST(CheckList, HasChecksOfEveryKind) {
-  EXPECT_EQ(conformance::list_checks(sdk::PluginKind::kProvider).size(), 12u);
+  EXPECT_EQ(conformance::list_checks(sdk::PluginKind::kProvider).size(), 13u);
   EXPECT_EQ(conformance::list_checks(sdk::PluginKind::kTaskserv).size(), 6u);
   EXPECT_EQ(conformance::list_checks(sdk::PluginKind::kStorage).size(), 10u);
   EXPECT_EQ(conformance::list_checks(sdk::PluginKind::kApi).size(), 4u);

@@ -60,7 +60,7 @@ TEST_F(PluginTestCommand, ReportsBrokenProvider) {
   EXPECT_THAT(result.out, HasSubstr("FAIL  delete_server_is_idempotent: a second delete_server("));
   EXPECT_THAT(result.out, HasSubstr("FAIL  unknown_plan_rejected: create_server(name "));
   EXPECT_THAT(result.out, HasSubstr("threw std::runtime_error: no plan called"));
-  EXPECT_THAT(result.out, HasSubstr("\n10 passed, 2 failed\n"));
+  EXPECT_THAT(result.out, HasSubstr("\n11 passed, 2 failed\n"));
 }
 
 TEST_F(PluginTestCommand, ReportsBrokenTaskservInJson) {

@@ -101,6 +101,7 @@ int test_plugin(const GlobalOptions& options, const std::filesystem::path& file,
 
   conformance::ScratchDirectory directory("provisioning-plugin-test");
   conformance::CheckOptions check_options;
+  check_options.provider.capabilities = manifest.capabilities;
   check_options.taskserv.name = manifest.name;
   check_options.taskserv.scratch_parent = directory.path() / "servers";
   sdk::PluginContext context = conformance::scratch_context(directory.path(), kind, manifest.name);

@@ -74,6 +74,9 @@ std::vector<std::string> register_conformance_tests(const std::filesystem::path&
                                                     CheckOptions options) {
   auto library = std::make_shared<PluginLibrary>(plugin);
   if (options.taskserv.name.empty()) options.taskserv.name = library->name();
+  if (options.provider.capabilities.empty()) {
+    options.provider.capabilities = library->capabilities();
+  }
   std::string suite =
       std::string("Conformance/") + sdk::to_string(library->kind()) + "_" + library->name();
   PluginMaker make = [library](const sdk::PluginContext& context) {

@@ -59,6 +59,17 @@ void check_abi(const std::string& abi, const std::string& name, const std::files
       "; rebuild the plugin against SDK " + sdk::kSdkVersion);
 }
 
+// Splits a comma-separated manifest value, dropping empty items.
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) items.push_back(item);
+  }
+  return items;
+}
+
 }  // namespace
 
 PluginLibrary::PluginLibrary(const std::filesystem::path& file) : file_(file) {
@@ -69,6 +80,7 @@ PluginLibrary::PluginLibrary(const std::filesystem::path& file) : file_(file) {
   kind_ = parse_kind(fields["kind"], file);
   name_ = fields["name"];
   version_ = fields["version"];
+  capabilities_ = split_list(fields["capabilities"]);
   check_abi(fields["sdk_abi"], name_, file);
   library_ = std::move(library);
 }

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <set>
+#include <string>
+#include <string_view>
 #include <thread>
 
 #include "check_support.h"
@@ -293,6 +295,60 @@ void check_executor_escape(sdk::Provider& provider, const ProviderCheckOptions& 
   }
 }
 
+bool lists_capability(const ProviderCheckOptions& options, std::string_view capability) {
+  const auto& listed = options.capabilities;
+  return std::find(listed.begin(), listed.end(), capability) != listed.end();
+}
+
+void expect_owner(const sdk::ServerInfo& info, std::string_view call, const std::string& owner) {
+  const sdk::json::value* value = info.metadata.if_contains("workflow_id");
+  if (value == nullptr || !value->is_string() || value->get_string() != owner) {
+    fail(std::string(call) + " returned metadata " + sdk::json::serialize(info.metadata) +
+         " without the entry \"workflow_id\": \"" + owner +
+         "\" of the ServerSpec.metadata; the unique-names capability promises it");
+  }
+}
+
+// With the unique-names capability, a name in use is rejected and each server reports the
+// ServerSpec.metadata it was created with.
+void check_unique_names(sdk::Provider& provider, const ProviderCheckOptions& options) {
+  if (!lists_capability(options, sdk::kUniqueNamesCapability)) return;
+  std::string owner = server_name(options, "owner");
+  sdk::ServerSpec spec{server_name(options, "unique"), plan_for(provider, options), "auto",
+                       sdk::json::object{{"workflow_id", owner}}};
+  sdk::ServerInfo first =
+      attempt(describe_spec(spec), [&] { return provider.create_server(spec); });
+  struct Discard {
+    sdk::Provider& provider;
+    std::string id;
+    ~Discard() { discard_server(provider, id); }
+  } discard{provider, first.id};
+
+  expect_owner(first, describe_spec(spec), owner);
+  std::string call = "a second " + describe_spec(spec);
+  try {
+    sdk::ServerInfo duplicate = provider.create_server(spec);
+    discard_server(provider, duplicate.id);
+    fail(call + " made a second server " + quote(duplicate.id) +
+         "; the unique-names capability promises sdk::Error (already_exists)");
+  } catch (const CheckFailure&) {
+    throw;
+  } catch (const sdk::Error& error) {
+    if (error.code() != sdk::ErrorCode::kAlreadyExists) {
+      fail(call + " threw sdk::Error (" + sdk::to_string(error.code()) +
+           "), expected sdk::Error (already_exists): " + error.what());
+    }
+  } catch (...) {
+    fail(call + " threw " + describe_current_exception() +
+         ", expected sdk::Error (already_exists)");
+  }
+  auto servers = attempt("list_servers()", [&] { return provider.list_servers(); });
+  auto listed = std::find_if(servers.begin(), servers.end(),
+                             [&](const sdk::ServerInfo& info) { return info.id == first.id; });
+  if (listed == servers.end()) fail("list_servers() does not contain " + quote(first.id));
+  expect_owner(*listed, "list_servers()", owner);
+}
+
 void check_executor_unknown(sdk::Provider& provider, const ProviderCheckOptions&) {
   expect_error("executor(" + quote(kUnknownId) + ")", sdk::ErrorCode::kNotFound,
                [&] { provider.executor(kUnknownId); });
@@ -333,6 +389,10 @@ const std::vector<ProviderCheck>& provider_checks() {
        check_executor_escape},
       {"executor_unknown_server_not_found",
        "executor() of an unknown id throws sdk::Error (not_found)", check_executor_unknown},
+      {"unique_names_enforced",
+       "with the unique-names capability, a second create_server() of a name throws "
+       "sdk::Error (already_exists), and servers report their ServerSpec.metadata",
+       check_unique_names},
   };
   return checks;
 }

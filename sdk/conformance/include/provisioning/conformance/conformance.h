@@ -52,6 +52,9 @@ struct ProviderCheckOptions {
   // Maximum time a created server may stay in state creating before the executor checks
   // give up. Meanwhile get_server() is polled every 200 ms.
   std::chrono::seconds running_timeout{60};
+  // Capabilities from the plugin's manifest. The check of a capability's promises,
+  // such as unique_names_enforced, passes without a call when it is not listed.
+  std::vector<std::string> capabilities;
 };
 
 struct TaskservCheckOptions {

@@ -25,10 +25,9 @@ using PluginMaker = std::function<std::shared_ptr<sdk::Plugin>(const sdk::Plugin
 // Registers one test per check of the plugin in `plugin` (a .so file), in the suite
 // "Conformance/<kind>_<name>", each test named after its check. Each test creates a
 // scratch directory and a new plugin object with scratch_context(), runs its check, and
-// fails with the check's message. The options' taskserv name defaults to the
-// manifest's. Returns the full test names ("suite.test"). Call it before
-// RUN_ALL_TESTS(). Throws sdk::Error when the file cannot be loaded (see
-// PluginLibrary).
+// fails with the check's message. The options' taskserv name and provider
+// capabilities default to the manifest's. Returns the full test names ("suite.test"). Call it
+// before RUN_ALL_TESTS(). Throws sdk::Error when the file cannot be loaded (see PluginLibrary).
 std::vector<std::string> register_conformance_tests(const std::filesystem::path& plugin,
                                                     CheckOptions options = {});
 

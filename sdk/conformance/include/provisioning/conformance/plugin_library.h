@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace provisioning::conformance {
 
@@ -30,6 +31,8 @@ class PluginLibrary {
   sdk::PluginKind kind() const { return kind_; }
   const std::string& name() const { return name_; }
   const std::string& version() const { return version_; }
+  // The manifest's capabilities, such as "concurrent", in manifest order.
+  const std::vector<std::string>& capabilities() const { return capabilities_; }
 
   // Calls the plugin's factory with `context` (its name is set to the plugin's) and
   // returns the new object. The object keeps the library loaded, so it may outlive this
@@ -42,6 +45,7 @@ class PluginLibrary {
   sdk::PluginKind kind_ = sdk::PluginKind::kProvider;
   std::string name_;
   std::string version_;
+  std::vector<std::string> capabilities_;
 };
 
 }  // namespace provisioning::conformance
