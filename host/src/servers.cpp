@@ -253,7 +253,10 @@ std::optional<sdk::ServerInfo> ServerService::owned_server(
 void ServerService::release(const json::object& record, std::future<void>& reserved) {
   try {
     reserved.get();
-  } catch (const std::exception&) {
+  } catch (const std::exception& error) {
+    component_logger("host")->debug("reservation of server '{}' (id {}) failed too: {}",
+                                    record_string(record, "name"), record_string(record, "id"),
+                                    error.what());
     return;
   }
   remove_record(record);

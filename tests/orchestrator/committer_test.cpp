@@ -69,14 +69,14 @@ TEST_F(CommitterTest, BodySeesWritesQueuedBeforeIt) {
 TEST_F(CommitterTest, AsyncBodyReportsThroughFuture) {
   Committer committer(*storage_);
   committer.write_later({RecordWrite::put("servers", "s1", {{"id", "s1"}, {"name", "web-1"}})});
-  std::future<void> taken = committer.apply_async(reserve("s2", "web-1"));
-  std::future<void> free = committer.apply_async(reserve("s3", "web-2"));
+  std::future<void> name_in_use = committer.apply_async(reserve("s2", "web-1"));
+  std::future<void> name_free = committer.apply_async(reserve("s3", "web-2"));
 
-  free.get();
+  name_free.get();
   ASSERT_TRUE(stored("s3").has_value());
   EXPECT_EQ(stored("s3")->at("name"), "web-2");
   try {
-    taken.get();
+    name_in_use.get();
     FAIL() << "expected the name to be taken";
   } catch (const sdk::Error& error) {
     EXPECT_EQ(error.code(), sdk::ErrorCode::kAlreadyExists);
