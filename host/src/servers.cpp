@@ -69,12 +69,6 @@ std::function<void(sdk::StorageView&)> reserve_body(json::object record) {
   };
 }
 
-std::string owner_of(const json::object& metadata) {
-  const json::value* owner = metadata.if_contains("workflow_id");
-  if (owner == nullptr || !owner->is_string()) return {};
-  return std::string(owner->get_string());
-}
-
 // Marks a name as being created in this process for the life of the object, so that two
 // overlapping creates of one name do not both reach the provider.
 class CreatingName {
@@ -124,6 +118,12 @@ bool matches(const json::object& record, const ServerFilter& filter) {
 }
 
 }  // namespace
+
+std::string owner_of(const json::object& metadata) {
+  const json::value* owner = metadata.if_contains("workflow_id");
+  if (owner == nullptr || !owner->is_string()) return {};
+  return std::string(owner->get_string());
+}
 
 std::string record_string(const json::object& record, std::string_view field) {
   const json::value* value = record.if_contains(field);

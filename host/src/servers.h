@@ -121,6 +121,10 @@ class ServerService {
   std::set<std::string> creating_;  // names of the overlapping creates running now
 };
 
+// Returns the workflow that created a server, from the "workflow_id" entry of its
+// metadata, or an empty string.
+std::string owner_of(const json::object& metadata);
+
 // Returns the record's string field, or an empty string.
 std::string record_string(const json::object& record, std::string_view field);
 

@@ -78,8 +78,7 @@ namespace {
 bool made_by(const json::object& record, const TaskContext& context) {
   const json::value* metadata = record.if_contains("metadata");
   if (metadata == nullptr || !metadata->is_object()) return false;
-  const json::value* owner = metadata->as_object().if_contains("workflow_id");
-  return owner != nullptr && owner->is_string() && owner->get_string() == context.workflow_id();
+  return owner_of(metadata->as_object()) == context.workflow_id();
 }
 
 }  // namespace
